@@ -1,0 +1,1 @@
+"""The rumour command-line interface."""

@@ -1,0 +1,99 @@
+"""Commands that read the ledger: list and show."""
+
+from __future__ import annotations
+
+import click
+
+from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.render import print_json, print_table, short
+
+
+@cli.command(name="list")
+@json_option
+@db_option
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool, db: str | None) -> None:
+    """Every rumour with its counts of reports, denials and confirmations.
+
+    Counts leave out retracted entries; LAST CLAIM is the latest published date.
+
+    Example:
+
+        rumour list --json
+    """
+    from projections.views import rumour_list
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        rows = rumour_list(conn)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ["ID", "RUMOUR", "ROLE", "REPORTS", "DENIALS", "CONFIRMED", "LAST CLAIM"],
+        [
+            [
+                short(r["id"]),
+                r["label"],
+                r["role"],
+                r["reports"],
+                r["denials"],
+                r["confirmations"],
+                r["last_claim"],
+            ]
+            for r in rows
+        ],
+        wrap=("RUMOUR",),
+    )
+
+
+@cli.command()
+@click.argument("rumour")
+@json_option
+@db_option
+@click.pass_context
+def show(ctx: click.Context, rumour: str, as_json: bool, db: str | None) -> None:
+    """Every event of one rumour in published-date order.
+
+    RUMOUR is a short id or text such as "Xabi Alonso -> Real Madrid".
+
+    Example:
+
+        rumour show "Xabi Alonso -> Real Madrid"
+    """
+    from projections.views import find_rumour, rumour_history
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        ref = find_rumour(conn, rumour)
+        events = rumour_history(conn, ref)
+    if as_json:
+        print_json({"rumour": ref.to_dict(), "events": events})
+        return
+    rows = []
+    for e in events:
+        if e["type"] == "retraction":
+            what = f"retracts {short(e['retracts'])}: {e['reason']}"
+        else:
+            what = e["claim"] or ""
+        source = e["source"] or ""
+        if e["cites"]:
+            source += f" (citing {e['cites']})"
+        kind = e["type"] + (" [retracted]" if e["retracted"] else "")
+        if e["official"]:
+            kind += " [official]"
+        rows.append(
+            [
+                e["date"],
+                kind,
+                source,
+                what,
+                short(e["id"]),
+                e["recorded_at"][:16].replace("T", " "),
+                e["recorded_by"],
+            ]
+        )
+    print_table(
+        ["DATE", "TYPE", "SOURCE", "CLAIM", "ID", "RECORDED AT", "BY"],
+        rows,
+        title=f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}",
+        wrap=("SOURCE", "CLAIM"),
+    )

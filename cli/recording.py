@@ -1,0 +1,161 @@
+"""Commands that append to the ledger: report, deny, confirm and retract."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cli.main import cli, db_option, open_ledger_for
+
+ROLES = ("player", "coach", "executive", "other")
+
+
+def recorder_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--recorded-by",
+        envvar="RUMOUR_USER",
+        metavar="USER",
+        help="Who records the entry. [env: RUMOUR_USER; default: your OS user]",
+    )(func)
+
+
+def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("subject"),
+        click.option("--to", "to", metavar="CLUB", help="Where the subject is said to go."),
+        click.option("--from", "from_", metavar="CLUB", help="The club the subject leaves."),
+        click.option(
+            "--role",
+            type=click.Choice(ROLES),
+            default="player",
+            show_default=True,
+            help="What the subject is.",
+        ),
+        click.option("--source", required=True, metavar="NAME", help="Outlet or journalist."),
+        click.option("--cites", metavar="NAME", help="The source this one relays, if any."),
+        click.option(
+            "--official",
+            is_flag=True,
+            help="On the record from a party to the move (subject, club, agent, ...).",
+        ),
+        click.option(
+            "--date",
+            "published",
+            required=True,
+            metavar="YYYY-MM-DD",
+            help="The day the source published.",
+        ),
+        click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased."),
+        click.option("--url", metavar="URL", help="Where it was published (http/https)."),
+        recorder_option,
+        db_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
+    from ledger.claims import Kind, make_claim, make_move
+
+    with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by")) as ledger:
+        move = make_move(
+            values.pop("subject"),
+            values.pop("from_"),
+            values.pop("to"),
+            values.pop("role"),
+        )
+        claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
+        recorded = ledger.app.record(claim)
+    click.echo(str(recorded.id))
+    if not recorded.added:
+        click.echo("already in the ledger: nothing added", err=True)
+
+
+@cli.command()
+@claim_options
+@click.pass_context
+def report(ctx: click.Context, **values: Any) -> None:
+    """Record that a source reports a move as on or advancing.
+
+    Prints the stored event's id.
+
+    Example:
+
+        rumour report "Xabi Alonso" --from "Bayer Leverkusen" --to "Real Madrid"
+        --role coach --source Sport --date 2024-10-28
+    """
+    _record(ctx, "report", **values)
+
+
+@cli.command()
+@claim_options
+@click.pass_context
+def deny(ctx: click.Context, **values: Any) -> None:
+    """Record that a source says a move is not happening.
+
+    Example:
+
+        rumour deny "Xabi Alonso" --to "Real Madrid" --role coach
+        --source "Xabi Alonso" --official --date 2024-03-29
+    """
+    _record(ctx, "denial", **values)
+
+
+@cli.command()
+@claim_options
+@click.pass_context
+def confirm(ctx: click.Context, **values: Any) -> None:
+    """Record an official announcement that a move happened.
+
+    Example:
+
+        rumour confirm "Xabi Alonso" --to "Real Madrid" --role coach
+        --source "Real Madrid" --date 2025-05-25
+    """
+    _record(ctx, "confirmation", **values)
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the entry was wrong.")
+@click.option(
+    "--date",
+    "published",
+    metavar="YYYY-MM-DD",
+    help="Day of the retraction [default: today].",
+)
+@recorder_option
+@db_option
+@click.pass_context
+def retract(
+    ctx: click.Context,
+    event_id: str,
+    reason: str,
+    published: str | None,
+    recorded_by: str | None,
+    db: str | None,
+) -> None:
+    """Withdraw a wrong entry by its id (or a unique prefix of it).
+
+    The original stays in the record and the audit trail, but stops counting.
+
+    Example:
+
+        rumour retract 6fd07a73 --reason "typed the wrong club"
+    """
+    from ledger.claims import make_retraction
+    from projections.views import find_event_id
+
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            full_id = find_event_id(conn, event_id)
+        today = ledger.app.today
+        local_today = ledger.app.clock().astimezone().date()
+        retraction = make_retraction(full_id, reason, published or local_today, today)
+        recorded = ledger.app.retract(retraction)
+    click.echo(str(recorded.id))
+    if not recorded.added:
+        click.echo("already in the ledger: nothing added", err=True)

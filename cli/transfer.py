@@ -1,0 +1,97 @@
+"""Commands that move whole ledgers in and out: import and export."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO
+
+import click
+
+from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.render import print_json
+
+PROGRESS_THRESHOLD = 5_000
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.File("rb"))
+@json_option
+@db_option
+@click.pass_context
+def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) -> None:
+    """Append every event of a JSON Lines FILE (or - for stdin), all or nothing.
+
+    Importing the same file again adds nothing: it reports added and skipped counts.
+
+    Example:
+
+        rumour import examples/alonso-2024.jsonl
+    """
+    from datetime import UTC, datetime
+
+    from ledger.interchange import read_entries
+
+    name = getattr(file, "name", None)
+    name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "<stdin>"
+    with open_ledger_for(ctx, db) as ledger:
+        now = datetime.now(UTC)
+        entries = list(read_entries(file, name, today=ledger.app.today, now=now))
+        with ledger.reading():
+            pass  # retractions may name claims already in the ledger
+        result = ledger.app.import_entries(entries, file=name)
+        show_progress = sys.stdout.isatty() and len(entries) >= PROGRESS_THRESHOLD
+        _catch_up(ledger, show_progress)
+    if as_json:
+        print_json({"file": name, "added": result.added, "skipped": result.skipped})
+    else:
+        click.echo(f"{name}: {result.added} added, {result.skipped} skipped")
+
+
+def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-def]
+    if not show_progress:
+        ledger.catch_up()
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("updating read models", total=None)
+        ledger.catch_up(progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.pass_context
+def export(ctx: click.Context, file: Path | None, db: str | None) -> None:
+    """Write every claim and retraction as JSON Lines, in recorded order.
+
+    Writes to FILE (replaced only once complete) or to standard output.
+
+    Example:
+
+        rumour export backup.jsonl
+    """
+    from ledger.interchange import dump_line
+
+    with open_ledger_for(ctx, db) as ledger:
+        lines = (dump_line(obj) + "\n" for obj in ledger.app.export_entries())
+        if file is None or str(file) == "-":
+            for line in lines:
+                sys.stdout.write(line)
+            return
+        _write_atomically(file, lines)
+
+
+def _write_atomically(path: Path, lines) -> None:  # type: ignore[no-untyped-def]
+    directory = path.resolve().parent
+    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.writelines(lines)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Rumour ledger: the domain, its events and the application service."""

@@ -1,0 +1,254 @@
+"""RumourLedger: the application service that records claims and reads them back as plain data."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+
+from ledger.claims import Claim, Kind, Retraction
+from ledger.domain import Rumour
+from ledger.errors import ImportFailed, LedgerError, UnknownEvent
+
+Clock = Callable[[], datetime]
+# Where a claim id lives, for retractions that name only the claim: answered by the
+# claims read model, which the wiring passes in.
+Locator = Callable[[uuid.UUID], uuid.UUID | None]
+MAX_CONFLICT_RETRIES = 50
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def latest_today(now: datetime) -> date:
+    """The latest calendar day anywhere on Earth at this moment (UTC+14)."""
+    return (now.astimezone(UTC) + timedelta(hours=14)).date()
+
+
+class DateAsISO(Transcoding):
+    """Stores published dates as ISO text, as the interchange format writes them."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One thing to record: a claim or a retraction, with who and when if already known."""
+
+    item: Claim | Retraction
+    event_id: uuid.UUID | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    line: int = 0
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.event_id or self.item.claim_id
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The outcome of one append: the event's id, and whether it was new."""
+
+    id: uuid.UUID
+    rumour_id: uuid.UUID
+    added: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    added: int
+    skipped: int
+
+
+class RumourLedger(Application):
+    """Records reports, denials, confirmations and retractions of rumoured moves."""
+
+    # Fixes the names of the stored tables: never rename.
+    name = "rumour"
+    snapshotting_intervals = {Rumour: 200}  # noqa: RUF012
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        user: str = "unknown",
+        locate: Locator | None = None,
+    ) -> None:
+        super().__init__(env=env)
+        self.clock = clock
+        self.user = user
+        self.locate = locate or (lambda _id: None)
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def today(self) -> date:
+        return latest_today(self.clock())
+
+    def record(self, claim: Claim, recorded_by: str | None = None) -> Recorded:
+        """Append a report, denial or confirmation; the same claim twice is stored once."""
+        entry = Entry(claim, recorded_by=recorded_by)
+        added = self._append([entry])
+        return Recorded(entry.id, claim.move.rumour_id, bool(added))
+
+    def retract(self, retraction: Retraction, recorded_by: str | None = None) -> Recorded:
+        """Withdraw a wrong entry by its id; the original stays in the record."""
+        rumour_id = self.locate(retraction.retracts)
+        if rumour_id is None:
+            raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        entry = Entry(retraction, recorded_by=recorded_by)
+        added = self._append([entry], {retraction.retracts: rumour_id})
+        return Recorded(entry.id, rumour_id, bool(added))
+
+    def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
+        """Append many entries in one transaction: all of them, or none on any error."""
+        entries = list(entries)
+        added = self._append(entries, file=file)
+        return Imported(added=added, skipped=len(entries) - added)
+
+    def rumour(self, rumour_id: uuid.UUID) -> Rumour | None:
+        try:
+            return self.repository.get(rumour_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _append(
+        self,
+        entries: list[Entry],
+        known: dict[uuid.UUID, uuid.UUID] | None = None,
+        file: str = "-",
+    ) -> int:
+        # Optimistic concurrency: another writer may have appended to the same rumour
+        # since we loaded it; reload and apply again (idempotent by event id).
+        now = self.clock()  # one recording moment for everything appended together
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            rumours, added = self._apply(entries, dict(known or {}), file, now)
+            if not added:
+                return 0
+            try:
+                self.save(*rumours.values())
+            except IntegrityError:
+                continue
+            return added
+        raise LedgerError("too many concurrent writers: gave up after repeated conflicts")
+
+    def _apply(
+        self,
+        entries: list[Entry],
+        where: dict[uuid.UUID, uuid.UUID],
+        file: str,
+        now: datetime,
+    ) -> tuple[dict[uuid.UUID, Rumour], int]:
+        rumours: dict[uuid.UUID, Rumour] = {}
+        added = 0
+        for entry in entries:
+            try:
+                rumour = self._rumour_for(entry, rumours, where, now)
+                if self._apply_one(rumour, entry, now):
+                    added += 1
+                where[entry.id] = rumour.id
+            except LedgerError as error:
+                if entry.line:
+                    raise ImportFailed(file, entry.line, str(error)) from None
+                raise
+        return rumours, added
+
+    def _rumour_for(
+        self,
+        entry: Entry,
+        rumours: dict[uuid.UUID, Rumour],
+        where: dict[uuid.UUID, uuid.UUID],
+        now: datetime,
+    ) -> Rumour:
+        item = entry.item
+        if isinstance(item, Retraction):
+            rumour_id = where.get(item.retracts) or self.locate(item.retracts)
+            if rumour_id is None:
+                raise UnknownEvent(f"retracts: no claim with id {item.retracts}")
+        else:
+            rumour_id = item.move.rumour_id
+        if rumour_id not in rumours:
+            found = self.rumour(rumour_id)
+            if found is None:
+                assert isinstance(item, Claim)
+                found = Rumour.open(item.move, self._who(entry), entry.recorded_at or now)
+            rumours[rumour_id] = found
+        return rumours[rumour_id]
+
+    def _apply_one(self, rumour: Rumour, entry: Entry, now: datetime) -> bool:
+        when = entry.recorded_at or now
+        if isinstance(entry.item, Retraction):
+            return rumour.retract(entry.item, self._who(entry), when, entry.id)
+        return rumour.record(entry.item, self._who(entry), when, entry.id)
+
+    def _who(self, entry: Entry) -> str:
+        return entry.recorded_by or self.user
+
+    def export_entries(self, batch: int = 5_000) -> Iterator[dict[str, Any]]:
+        """Every claim and retraction in the order it was recorded, as interchange objects."""
+        moves: dict[uuid.UUID, dict[str, Any]] = {}
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start, batch)
+            if not notifications:
+                return
+            for notification in notifications:
+                event = self.mapper.to_domain_event(notification)
+                line = export_line(event, moves)
+                if line is not None:
+                    yield line
+            start = notifications[-1].id + 1
+
+
+def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any] | None:
+    """The interchange object for one stored event (None for a rumour's opening)."""
+    if isinstance(event, Rumour.Opened):
+        moves[event.originator_id] = {
+            "subject": event.subject,
+            "from": event.from_,
+            "to": event.to,
+            "role": event.role,
+        }
+        return None
+    recorded = {
+        "recorded_by": event.recorded_by,
+        "recorded_at": event.timestamp.astimezone(UTC).isoformat(),
+    }
+    if isinstance(event, Rumour.Retracted):
+        return {
+            "type": Kind.RETRACTION.value,
+            "id": str(event.claim_id),
+            "retracts": str(event.retracts),
+            "reason": event.reason,
+            "date": event.published.isoformat(),
+            **recorded,
+        }
+    return {
+        "type": event.KIND.value,
+        "id": str(event.claim_id),
+        **moves[event.originator_id],
+        "source": event.source,
+        "cites": event.cites,
+        "official": event.official,
+        "date": event.published.isoformat(),
+        "claim": event.claim,
+        "url": event.url,
+        **recorded,
+    }

@@ -1,0 +1,47 @@
+"""The hash chain: each event's digest seals its canonical bytes and its predecessor's digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+
+GENESIS = "0" * 64
+
+
+def canonical(value: object) -> object:
+    """A plain-JSON form of an event field that never changes between versions."""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
+def seal(
+    previous: str,
+    topic: str,
+    rumour_id: uuid.UUID,
+    version: int,
+    recorded_at: datetime,
+    fields: Mapping[str, object],
+) -> str:
+    """The digest of one event: its type, place in its stream, time, fields and predecessor."""
+    body = {
+        "previous": previous,
+        "topic": topic,
+        "rumour": rumour_id.hex,
+        "version": version,
+        "recorded_at": recorded_at.isoformat(),
+        "fields": canonical(fields),
+    }
+    data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()

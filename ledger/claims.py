@@ -1,0 +1,268 @@
+"""What a source can say about a rumoured move, checked where text becomes values."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from ledger.errors import InvalidClaim
+from ledger.names import name_key, optional_key
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rumour-ledger.invalid/")
+MAX_NAME = 200
+MAX_TEXT = 10_000
+MAX_URL = 2_000
+# Control characters other than tab and newline could repaint a terminal or break a
+# store (PostgreSQL text refuses NUL), so they are refused at the door.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Kind(StrEnum):
+    """The four kinds of entry in the ledger, named as in the interchange format."""
+
+    REPORT = "report"
+    DENIAL = "denial"
+    CONFIRMATION = "confirmation"
+    RETRACTION = "retraction"
+
+
+class Role(StrEnum):
+    """What the subject of a move is."""
+
+    PLAYER = "player"
+    COACH = "coach"
+    EXECUTIVE = "executive"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A rumoured move of a person, away from a club, to a club, or both."""
+
+    subject: str
+    from_: str | None
+    to: str | None
+    role: Role = Role.PLAYER
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        return name_key(self.subject), optional_key(self.from_), optional_key(self.to)
+
+    @property
+    def rumour_id(self) -> uuid.UUID:
+        """Stable identity: the same move typed twice, in any spelling, is one rumour."""
+        return uuid.uuid5(NAMESPACE, json.dumps(["rumour", *self.key]))
+
+    @property
+    def label(self) -> str:
+        return move_label(self.subject, self.from_, self.to)
+
+
+def move_label(subject: str, from_: str | None, to: str | None) -> str:
+    """How a move reads to people: 'Xabi Alonso: Bayer Leverkusen -> Real Madrid'."""
+    if to is None:
+        return f"{subject} leaves {from_}"
+    if from_ is None:
+        return f"{subject} -> {to}"
+    return f"{subject}: {from_} -> {to}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A report, denial or confirmation of a move by a source, on a published date."""
+
+    kind: Kind
+    move: Move
+    source: str
+    cites: str | None
+    official: bool
+    published: date
+    text: str | None = None
+    url: str | None = None
+
+    @property
+    def claim_id(self) -> uuid.UUID:
+        """Derived from the content, so recording the same claim twice is a no-op."""
+        content = [
+            self.kind.value,
+            self.move.rumour_id.hex,
+            self.source,
+            self.cites,
+            self.official,
+            self.published.isoformat(),
+            self.text,
+            self.url,
+        ]
+        return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    """A later entry withdrawing a wrong one by its id; the original stays on record."""
+
+    retracts: uuid.UUID
+    reason: str
+    published: date
+
+    @property
+    def claim_id(self) -> uuid.UUID:
+        content = ["retraction", self.retracts.hex, self.reason]
+        return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+
+
+def check_name(field: str, value: object) -> str:
+    """A non-empty name of sane length, kept exactly as typed."""
+    if not isinstance(value, str):
+        raise InvalidClaim(field, f"must be text, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidClaim(field, "must not be empty")
+    if len(value) > MAX_NAME:
+        raise InvalidClaim(field, f"is longer than {MAX_NAME} characters")
+    _check_no_control(field, value)
+    return value
+
+
+def check_optional_name(field: str, value: object) -> str | None:
+    return None if value is None else check_name(field, value)
+
+
+def check_text(field: str, value: object, limit: int = MAX_TEXT) -> str | None:
+    """Free text: optional, bounded, no control characters but tab and newline."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidClaim(field, f"must be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise InvalidClaim(field, f"is longer than {limit} characters")
+    _check_no_control(field, value)
+    return value
+
+
+def check_required_text(field: str, value: object) -> str:
+    text = check_text(field, value)
+    if text is None or not text.strip():
+        raise InvalidClaim(field, "must not be empty")
+    return text
+
+
+def _check_no_control(field: str, value: str) -> None:
+    found = _CONTROL.search(value)
+    if found:
+        raise InvalidClaim(field, f"contains control character {found.group()!r}")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise InvalidClaim(field, "contains an unpaired surrogate (not valid UTF-8)")
+
+
+def check_date(field: str, value: object, today: date) -> date:
+    """A real calendar day in ISO form, not after today."""
+    if isinstance(value, datetime) or not isinstance(value, str | date):
+        raise InvalidClaim(field, "must be a date written YYYY-MM-DD")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise InvalidClaim(field, f"{value!r} is not a date written YYYY-MM-DD")
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidClaim(field, f"{value!r} is not a real calendar date") from None
+    if value > today:
+        raise InvalidClaim(field, f"{value.isoformat()} is in the future")
+    return value
+
+
+def check_url(field: str, value: object) -> str | None:
+    """An http(s) address with a host, or nothing."""
+    url = check_text(field, value, MAX_URL)
+    if url is None:
+        return None
+    if any(c.isspace() for c in url):
+        raise InvalidClaim(field, "must not contain spaces")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidClaim(field, f"{url!r} is not an http(s) URL")
+    return url
+
+
+def check_role(value: object) -> Role:
+    try:
+        return Role(value if value is not None else Role.PLAYER)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidClaim("role", f"{value!r} is not one of {allowed}") from None
+
+
+def check_bool(field: str, value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidClaim(field, "must be true or false")
+    return value
+
+
+def make_move(subject: object, from_: object, to: object, role: object = None) -> Move:
+    """A move from typed values; at least one of from and to is required."""
+    move = Move(
+        subject=check_name("subject", subject),
+        from_=check_optional_name("from", from_),
+        to=check_optional_name("to", to),
+        role=check_role(role),
+    )
+    if move.from_ is None and move.to is None:
+        raise InvalidClaim("to", "a move needs a club to leave (from) or to join (to)")
+    if move.from_ is not None and move.key[1] == move.key[2]:
+        raise InvalidClaim("to", "a move cannot go to the club it leaves")
+    return move
+
+
+def make_claim(
+    kind: Kind,
+    move: Move,
+    *,
+    source: object,
+    cites: object = None,
+    official: object = False,
+    published: object,
+    text: object = None,
+    url: object = None,
+    today: date,
+) -> Claim:
+    """A claim from typed values; a confirmation is official by nature."""
+    if kind is Kind.RETRACTION:
+        raise InvalidClaim("type", "a retraction is not a claim about a move")
+    source = check_name("source", source)
+    cites = check_optional_name("cites", cites)
+    if cites is not None and name_key(cites) == name_key(source):
+        raise InvalidClaim("cites", "a source cannot relay itself")
+    return Claim(
+        kind=kind,
+        move=move,
+        source=source,
+        cites=cites,
+        official=check_bool("official", official) or kind is Kind.CONFIRMATION,
+        published=check_date("date", published, today),
+        text=check_text("claim", text),
+        url=check_url("url", url),
+    )
+
+
+def make_retraction(retracts: object, reason: object, published: object, today: date) -> Retraction:
+    return Retraction(
+        retracts=check_event_id("retracts", retracts),
+        reason=check_required_text("reason", reason),
+        published=check_date("date", published, today),
+    )
+
+
+def check_event_id(field: str, value: object) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str):
+        raise InvalidClaim(field, "must be an event id")
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise InvalidClaim(field, f"{value!r} is not an event id") from None

@@ -1,0 +1,197 @@
+"""The Rumour aggregate: one rumoured move and every claim ever recorded about it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.chain import GENESIS, seal
+from ledger.claims import Claim, Kind, Move, Retraction, Role
+from ledger.errors import AlreadyRetracted, UnknownEvent
+
+
+class Rumour(Aggregate):
+    """A rumoured move; its events are the claims about it, chained by digest."""
+
+    TOPIC = "rumour-ledger:Rumour"
+
+    class Created(Aggregate.Created):
+        """The library's base creation event; rumours are created by Opened."""
+
+        TOPIC = "rumour-ledger:Rumour.Created"
+
+    class Opened(Created):
+        TOPIC = "rumour-ledger:Rumour.Opened"
+        subject: str
+        from_: str | None
+        to: str | None
+        role: str
+        recorded_by: str
+        digest: str
+
+    class Claimed(Aggregate.Event):
+        """What every claim event carries (never stored under this topic itself)."""
+
+        TOPIC = "rumour-ledger:Rumour.Claimed"
+        claim_id: uuid.UUID
+        source: str
+        cites: str | None
+        official: bool
+        published: date
+        claim: str | None
+        url: str | None
+        recorded_by: str
+        digest: str
+        KIND: ClassVar[Kind]
+
+        def apply(self, aggregate: Rumour) -> None:
+            aggregate.kinds[self.claim_id.hex] = self.KIND.value
+            aggregate.head = self.digest
+
+    class Reported(Claimed):
+        TOPIC = "rumour-ledger:Rumour.Reported"
+        KIND = Kind.REPORT
+
+    class Denied(Claimed):
+        TOPIC = "rumour-ledger:Rumour.Denied"
+        KIND = Kind.DENIAL
+
+    class Confirmed(Claimed):
+        TOPIC = "rumour-ledger:Rumour.Confirmed"
+        KIND = Kind.CONFIRMATION
+
+    class Retracted(Aggregate.Event):
+        TOPIC = "rumour-ledger:Rumour.Retracted"
+        claim_id: uuid.UUID
+        retracts: uuid.UUID
+        reason: str
+        published: date
+        recorded_by: str
+        digest: str
+
+    @classmethod
+    def open(cls, move: Move, recorded_by: str, recorded_at: datetime) -> Rumour:
+        """A new rumour for a move never seen before; its id is the move's own."""
+        rumour_id = move.rumour_id
+        fields: dict[str, Any] = {
+            "subject": move.subject,
+            "from_": move.from_,
+            "to": move.to,
+            "role": move.role.value,
+            "recorded_by": recorded_by,
+        }
+        digest = seal(
+            GENESIS,
+            cls.Opened.TOPIC,
+            rumour_id,
+            cls.INITIAL_VERSION,
+            recorded_at,
+            fields,
+        )
+        return cls(timestamp=recorded_at, digest=digest, **fields)
+
+    @staticmethod
+    def create_id(subject: str, from_: str | None, to: str | None) -> uuid.UUID:
+        return Move(subject, from_, to).rumour_id
+
+    @event(Opened)
+    def __init__(
+        self,
+        subject: str,
+        from_: str | None,
+        to: str | None,
+        role: str,
+        recorded_by: str,
+        digest: str,
+        timestamp: datetime,
+    ) -> None:
+        self.subject = subject
+        self.from_ = from_
+        self.to = to
+        self.role = role
+        self.head = digest
+        self.kinds: dict[str, str] = {}
+        self.retracted: list[str] = []
+
+    @property
+    def move(self) -> Move:
+        return Move(self.subject, self.from_, self.to, Role(self.role))
+
+    def holds(self, claim_id: uuid.UUID) -> bool:
+        return claim_id.hex in self.kinds
+
+    def record(
+        self, claim: Claim, recorded_by: str, recorded_at: datetime, claim_id: uuid.UUID
+    ) -> bool:
+        """Append a claim; False if a claim with this id is already recorded."""
+        if self.holds(claim_id):
+            return False
+        event_class = EVENT_BY_KIND[claim.kind]
+        fields: dict[str, Any] = {
+            "claim_id": claim_id,
+            "source": claim.source,
+            "cites": claim.cites,
+            "official": claim.official,
+            "published": claim.published,
+            "claim": claim.text,
+            "url": claim.url,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(event_class.TOPIC, recorded_at, fields)
+        self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)
+        return True
+
+    def retract(
+        self,
+        retraction: Retraction,
+        recorded_by: str,
+        recorded_at: datetime,
+        claim_id: uuid.UUID,
+    ) -> bool:
+        """Withdraw a claim of this rumour; False if this retraction is already recorded."""
+        if self.holds(claim_id):
+            return False
+        self.check_retractable(retraction.retracts)
+        fields: dict[str, Any] = {
+            "claim_id": claim_id,
+            "retracts": retraction.retracts,
+            "reason": retraction.reason,
+            "published": retraction.published,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(self.Retracted.TOPIC, recorded_at, fields)
+        self._retracted(timestamp=recorded_at, digest=digest, **fields)
+        return True
+
+    def check_retractable(self, claim_id: uuid.UUID) -> None:
+        kind = self.kinds.get(claim_id.hex)
+        if kind is None or kind == Kind.RETRACTION:
+            raise UnknownEvent(f"no claim {claim_id} in rumour {self.move.label!r}")
+        if claim_id.hex in self.retracted:
+            raise AlreadyRetracted(f"claim {claim_id} was already retracted")
+
+    def _seal(self, topic: str, recorded_at: datetime, fields: dict[str, Any]) -> str:
+        return seal(self.head, topic, self.id, self.version + 1, recorded_at, fields)
+
+    @event(Retracted)
+    def _retracted(
+        self,
+        claim_id: uuid.UUID,
+        retracts: uuid.UUID,
+        reason: str,
+        published: date,
+        recorded_by: str,
+        digest: str,
+        timestamp: datetime,
+    ) -> None:
+        self.kinds[claim_id.hex] = Kind.RETRACTION.value
+        self.retracted.append(retracts.hex)
+        self.head = digest
+
+
+EVENT_BY_KIND: dict[Kind, type[Rumour.Claimed]] = {
+    c.KIND: c for c in (Rumour.Reported, Rumour.Denied, Rumour.Confirmed)
+}

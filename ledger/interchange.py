@@ -1,0 +1,140 @@
+"""The interchange format: JSON Lines of claims and retractions, read strictly, written stably."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ledger.application import Entry
+from ledger.claims import (
+    Kind,
+    check_event_id,
+    check_name,
+    make_claim,
+    make_move,
+    make_retraction,
+)
+from ledger.errors import ImportFailed, InvalidClaim
+
+CLAIM_FIELDS = (
+    "type",
+    "id",
+    "subject",
+    "from",
+    "to",
+    "role",
+    "source",
+    "cites",
+    "official",
+    "date",
+    "claim",
+    "url",
+    "recorded_by",
+    "recorded_at",
+)
+RETRACTION_FIELDS = (
+    "type",
+    "id",
+    "retracts",
+    "reason",
+    "date",
+    "recorded_by",
+    "recorded_at",
+)
+KINDS = ", ".join(k.value for k in Kind)
+
+
+def read_entries(
+    lines: Iterable[bytes], file: str, *, today: date, now: datetime
+) -> Iterator[Entry]:
+    """Parse every line, naming file, line and field for the first thing that is wrong."""
+    for number, raw in enumerate(lines, start=1):
+        text = _decode(raw, number, file)
+        if not text.strip():
+            continue
+        try:
+            yield parse_entry(_load(text), today=today, now=now, line=number)
+        except InvalidClaim as error:
+            raise ImportFailed(file, number, f"field {error}") from None
+        except ValueError as error:
+            raise ImportFailed(file, number, str(error)) from None
+
+
+def _decode(raw: bytes, number: int, file: str) -> str:
+    if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportFailed(file, number, f"not valid UTF-8 (byte {error.start + 1})") from None
+
+
+def _load(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 0) -> Entry:
+    """One interchange object as an Entry, checked by the domain's own rules."""
+    kind = obj.get("type")
+    if kind not in {k.value for k in Kind}:
+        raise InvalidClaim("type", f"{kind!r} is not one of {KINDS}")
+    allowed = RETRACTION_FIELDS if kind == Kind.RETRACTION else CLAIM_FIELDS
+    unknown = sorted(set(obj) - set(allowed))
+    if unknown:
+        raise InvalidClaim(unknown[0], f"unknown field for a {kind}")
+    if kind == Kind.RETRACTION:
+        item: Any = make_retraction(
+            obj.get("retracts"), obj.get("reason"), obj.get("date") or today, today
+        )
+    else:
+        move = make_move(obj.get("subject"), obj.get("from"), obj.get("to"), obj.get("role"))
+        item = make_claim(
+            Kind(kind),
+            move,
+            source=obj.get("source"),
+            cites=obj.get("cites"),
+            official=obj.get("official"),
+            published=obj.get("date"),
+            text=obj.get("claim"),
+            url=obj.get("url"),
+            today=today,
+        )
+    return Entry(
+        item=item,
+        event_id=None if obj.get("id") is None else check_event_id("id", obj["id"]),
+        recorded_by=None
+        if obj.get("recorded_by") is None
+        else check_name("recorded_by", obj["recorded_by"]),
+        recorded_at=check_recorded_at(obj.get("recorded_at"), now),
+        line=line,
+    )
+
+
+def check_recorded_at(value: object, now: datetime) -> datetime | None:
+    """An ISO timestamp (UTC if no offset is given), not later than now."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidClaim("recorded_at", "must be an ISO timestamp")
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidClaim("recorded_at", f"{value!r} is not an ISO timestamp") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    if stamp > now:
+        raise InvalidClaim("recorded_at", f"{value} is in the future")
+    return stamp
+
+
+def dump_line(obj: dict[str, Any]) -> str:
+    """One object as one line: keys in the format's order, text kept as typed."""
+    return json.dumps(obj, ensure_ascii=False)

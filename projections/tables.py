@@ -1,0 +1,72 @@
+"""The read models' SQL tables, kept beside the events in the same database."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Where each read model has got to in the notification log; advanced in the same
+# transaction as the rows it covers, so no event is applied twice or skipped.
+positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+rumours = Table(
+    "rumours",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("from_club", Text),
+    Column("to_club", Text),
+    Column("role", String(16), nullable=False),
+    Column("subject_key", Text, nullable=False),
+    Column("from_key", Text),
+    Column("to_key", Text),
+    Column("label", Text, nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("position", Integer, nullable=False),
+    Index("ix_rumours_subject_key", "subject_key"),
+    Index("ix_rumours_to_key", "to_key"),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rumour_id", String(32), nullable=False),
+    Column("position", Integer, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("source", Text),
+    Column("source_key", Text),
+    Column("cites", Text),
+    Column("cites_key", Text),
+    Column("official", Boolean, nullable=False, default=False),
+    Column("published", Date, nullable=False),
+    Column("claim", Text),
+    Column("url", Text),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("retracts", String(32)),
+    Column("reason", Text),
+    Column("retracted_by", String(32)),
+    Column("retracted_at", DateTime),
+    Index("ix_claims_rumour_published", "rumour_id", "published"),
+    Index("ix_claims_source_key", "source_key"),
+    Index("ix_claims_cites_key", "cites_key"),
+    Index("ix_claims_published", "published"),
+)

@@ -1,0 +1,227 @@
+"""Questions the claims read model answers: which rumours there are, and what was said of one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
+from ledger.names import name_key
+from projections.tables import claims, rumours
+
+SHORT_ID = 8
+
+
+@dataclass(frozen=True, slots=True)
+class RumourRef:
+    """A rumour as the user names it."""
+
+    id: str
+    subject: str
+    from_: str | None
+    to: str | None
+    role: str
+    label: str
+
+    @property
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": str(self.uuid),
+            "subject": self.subject,
+            "from": self.from_,
+            "to": self.to,
+            "role": self.role,
+            "label": self.label,
+        }
+
+
+def _ref(row: Any) -> RumourRef:
+    return RumourRef(row.id, row.subject, row.from_club, row.to_club, row.role, row.label)
+
+
+def _counted(kind: str) -> Any:
+    live = and_(claims.c.kind == kind, claims.c.retracted_by.is_(None))
+    return func.coalesce(func.sum(case((live, 1), else_=0)), 0)
+
+
+def rumour_list(conn: Connection) -> list[dict[str, Any]]:
+    """Every rumour with counts of live reports, denials, confirmations and its latest claim."""
+    live_claim = and_(claims.c.kind != "retraction", claims.c.retracted_by.is_(None))
+    query = (
+        select(
+            rumours,
+            _counted("report").label("reports"),
+            _counted("denial").label("denials"),
+            _counted("confirmation").label("confirmations"),
+            func.max(case((live_claim, claims.c.published))).label("last_claim"),
+        )
+        .select_from(rumours.outerjoin(claims, claims.c.rumour_id == rumours.c.id))
+        .group_by(rumours.c.id)
+        .order_by(rumours.c.subject_key, rumours.c.label)
+    )
+    return [
+        {
+            **_ref(row).to_dict(),
+            "reports": int(row.reports),
+            "denials": int(row.denials),
+            "confirmations": int(row.confirmations),
+            "last_claim": _iso(row.last_claim),
+        }
+        for row in conn.execute(query)
+    ]
+
+
+def rumour_history(conn: Connection, rumour: RumourRef) -> list[dict[str, Any]]:
+    """Every event of one rumour in published-date order, retracted ones marked."""
+    query = (
+        select(claims)
+        .where(claims.c.rumour_id == rumour.id)
+        .order_by(claims.c.published, claims.c.position)
+    )
+    return [event_dict(row) for row in conn.execute(query)]
+
+
+def event_dict(row: Any) -> dict[str, Any]:
+    """One stored entry as plain data, in the interchange format's words."""
+    return {
+        "id": str(uuid.UUID(row.id)),
+        "type": row.kind,
+        "source": row.source,
+        "cites": row.cites,
+        "official": bool(row.official),
+        "date": _iso(row.published),
+        "claim": row.claim,
+        "url": row.url,
+        "recorded_by": row.recorded_by,
+        "recorded_at": _iso(row.recorded_at),
+        "retracts": str(uuid.UUID(row.retracts)) if row.retracts else None,
+        "reason": row.reason,
+        "retracted": row.retracted_by is not None,
+        "retracted_by": str(uuid.UUID(row.retracted_by)) if row.retracted_by else None,
+    }
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"
+    return value.isoformat()
+
+
+def find_rumour(conn: Connection, query: str) -> RumourRef:
+    """A rumour by short id, by 'Subject -> Club', 'Subject: From -> To', 'Subject leaves
+    Club', or a subject with only one rumour; otherwise an error with suggestions."""
+    text = query.strip()
+    found = _by_id_prefix(conn, text) if _looks_like_id(text) else []
+    if not found:
+        found = _by_names(conn, text, exact=True) or _by_names(conn, text, exact=False)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise AmbiguousRumour(query, [r.label for r in found])
+    raise UnknownRumour(query, suggest(conn, text))
+
+
+def _looks_like_id(text: str) -> bool:
+    bare = text.replace("-", "").lower()
+    return 4 <= len(bare) <= 32 and all(c in "0123456789abcdef" for c in bare)
+
+
+def _by_id_prefix(conn: Connection, text: str) -> list[RumourRef]:
+    prefix = text.replace("-", "").lower()
+    query = select(rumours).where(rumours.c.id >= prefix, rumours.c.id < prefix + "g").limit(10)
+    return [_ref(row) for row in conn.execute(query)]
+
+
+def parse_move_text(text: str) -> tuple[str, str | None, str | None, bool]:
+    """Split 'S: F -> T', 'S -> T', 'S leaves F' into keys; the flag says a
+    missing 'to' was asked for explicitly."""
+    if "->" in text:
+        left, right = (part.strip() for part in text.split("->", 1))
+        subject, _, from_ = left.partition(":")
+        to = right or None
+        return (
+            name_key(subject),
+            name_key(from_) if from_.strip() else None,
+            (name_key(to) if to and to != "?" else None),
+            to in (None, "?"),
+        )
+    subject, sep, from_ = text.partition(" leaves ")
+    if sep:
+        return name_key(subject), name_key(from_), None, True
+    return name_key(text), None, None, False
+
+
+def _by_names(conn: Connection, text: str, *, exact: bool) -> list[RumourRef]:
+    """Rumours whose names equal (or, failing that, contain) the names typed."""
+    subject, from_, to, no_to = parse_move_text(text)
+
+    def matches(column: Any, key: str) -> Any:
+        if exact:
+            return column == key
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(f"%{escaped}%", escape="\\")
+
+    if not subject:
+        return []
+    conditions = [matches(rumours.c.subject_key, subject)]
+    if from_ is not None:
+        conditions.append(matches(rumours.c.from_key, from_))
+    if to is not None:
+        conditions.append(matches(rumours.c.to_key, to))
+    elif no_to:
+        conditions.append(rumours.c.to_key.is_(None))
+    rows = conn.execute(select(rumours).where(*conditions).limit(20))
+    return [_ref(row) for row in rows]
+
+
+def suggest(conn: Connection, text: str, limit: int = 3) -> list[str]:
+    """The closest known rumour labels and subjects, accent- and case-insensitive."""
+    from rapidfuzz import fuzz, process, utils
+
+    labels = [row.label for row in conn.execute(select(rumours.c.label))]
+    matches = process.extract(
+        name_key(text),
+        {label: name_key(label) for label in labels},
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=60,
+    )
+    return [label for _key, _score, label in matches]
+
+
+def locate_claim(conn: Connection, claim_id: uuid.UUID) -> uuid.UUID | None:
+    """The rumour that holds a claim, by the claim's full id."""
+    row = conn.execute(select(claims.c.rumour_id).where(claims.c.id == claim_id.hex)).first()
+    return None if row is None else uuid.UUID(row.rumour_id)
+
+
+def find_event_id(conn: Connection, text: str) -> uuid.UUID:
+    """A full event id from a unique prefix of at least four hex digits."""
+    prefix = text.strip().replace("-", "").lower()
+    if not _looks_like_id(prefix):
+        raise UnknownEvent(f"{text!r} is not an event id")
+    rows = conn.execute(
+        select(claims.c.id)
+        .where(
+            or_(
+                claims.c.id == prefix,
+                and_(claims.c.id >= prefix, claims.c.id < prefix + "g"),
+            )
+        )
+        .limit(2)
+    ).all()
+    if not rows:
+        raise UnknownEvent(f"no event with id {text!r} in the ledger")
+    if len(rows) > 1:
+        raise UnknownEvent(f"{text!r} matches several events: give more of the id")
+    return uuid.UUID(rows[0].id)

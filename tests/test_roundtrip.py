@@ -1,0 +1,93 @@
+"""The interchange law: export then import is the identity, and re-import adds nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.interchange import dump_line, read_entries
+from ledger.names import name_key
+
+PEOPLE = ["Kylian Mbappé", "Mbappe", "Martin Ødegaard", "Xabi Alonso", "José Mourinho"]
+CLUBS = [
+    "Bayern München",
+    "FC Bayern Munich",
+    "Real Madrid",
+    "'; DROP TABLE stored_events; --",
+    'The "Quoted" FC',
+    "ريال مدريد",
+    "⚽ United",
+]
+SOURCES = ["Sport", "Diario Sport", "L'Équipe", "Bild", "ספורט", "Robert O'Neil 🎙"]
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\t"),
+    max_size=60,
+)
+
+
+@st.composite
+def claims(draw):
+    from_ = draw(st.none() | st.sampled_from(CLUBS))
+    to = draw(
+        st.sampled_from([c for c in CLUBS if from_ is None or name_key(c) != name_key(from_)])
+    )
+    source = draw(st.sampled_from(SOURCES))
+    cites = draw(
+        st.none() | st.sampled_from([s for s in SOURCES if name_key(s) != name_key(source)])
+    )
+    return {
+        "type": draw(st.sampled_from(["report", "denial", "confirmation"])),
+        "subject": draw(st.sampled_from(PEOPLE)),
+        "from": from_,
+        "to": draw(st.none() | st.just(to)) if from_ is not None else to,
+        "role": draw(st.sampled_from(["player", "coach", "executive", "other"])),
+        "source": source,
+        "cites": cites,
+        "official": draw(st.booleans()),
+        "date": draw(
+            st.dates(
+                min_value=date(2014, 1, 1),
+                max_value=date(2025, 12, 31),
+            )
+        ).isoformat(),
+        "claim": draw(st.none() | TEXT),
+        "url": draw(st.none() | st.just("https://example.org/a?b=c&d=é")),
+    }
+
+
+def import_lines(ledger, lines: list[str]):
+    data = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8"))
+    entries = read_entries(data, "gen.jsonl", today=ledger.app.today, now=ledger.app.clock())
+    return ledger.app.import_entries(entries, file="gen.jsonl")
+
+
+def export_lines(ledger) -> list[str]:
+    return [dump_line(obj) for obj in ledger.app.export_entries()]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(claims(), min_size=1, max_size=12), st.randoms(use_true_random=False))
+def test_export_import_export_is_the_identity_and_reimport_adds_nothing(
+    open_fresh, generated, random
+):
+    random.shuffle(generated)
+    source_lines = [json.dumps(obj, ensure_ascii=False) for obj in generated]
+    with open_fresh() as first, open_fresh() as second:
+        added = import_lines(first, source_lines).added
+        exported = export_lines(first)
+        assert len(exported) == added
+
+        assert import_lines(second, exported).added == added
+        assert export_lines(second) == exported
+
+        assert import_lines(first, exported).added == 0
+        assert import_lines(first, source_lines).added == 0
+        assert import_lines(second, source_lines).added == 0
