@@ -82,4 +82,4 @@ def main() -> None:
 
 
 # The command modules attach themselves to the group; they import nothing heavy.
-from cli import reading, recording, transfer  # noqa: E402, F401
+from cli import likelihood, reading, recording, transfer  # noqa: E402, F401

@@ -118,14 +118,20 @@ def position(conn: Connection, name: str = NAME) -> int:
     return found.scalar() or 0
 
 
-def catch_up(app: RumourLedger, engine: Engine, *, progress: Progress | None = None) -> int:
+def catch_up(
+    app: RumourLedger,
+    engine: Engine,
+    *,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> int:
     """Apply every event recorded since the saved position; returns how many."""
     applied = 0
     total = None
     while True:
         with engine.connect() as conn:
             start = position(conn)
-        notifications = app.recorder.select_notifications(start + 1, BATCH)
+        notifications = app.recorder.select_notifications(start + 1, batch)
         if not notifications:
             return applied
         if progress is not None and total is None:
@@ -163,6 +169,17 @@ def _commit(app: RumourLedger, engine: Engine, start: int, notifications: Sequen
     except OperationalError as error:
         raise _store_error(error) from None
     return True
+
+
+def rebuild(
+    app: RumourLedger, engine: Engine, *, progress: Progress | None = None, batch: int = BATCH
+) -> int:
+    """Throw the read model away and apply every event again from the first."""
+    with engine.begin() as conn:
+        conn.execute(claims.delete())
+        conn.execute(rumours.delete())
+        conn.execute(positions.delete().where(positions.c.name == NAME))
+    return catch_up(app, engine, progress=progress, batch=batch)
 
 
 def _advance(conn: Connection, start: int, end: int) -> bool:

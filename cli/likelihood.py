@@ -1,0 +1,315 @@
+"""Commands about likelihood: board, why, timeline and rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.render import print_json, print_table, safe, short
+
+STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def moment_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--as-of",
+            metavar="DATE",
+            help="Only claims published on or before DATE count; decay is measured to DATE. "
+            "[default: today]",
+        ),
+        click.option(
+            "--known-at",
+            metavar="TIMESTAMP",
+            help="As the ledger held it then: entries recorded later are ignored "
+            "(a bare date means the end of that day, UTC).",
+        ),
+        config_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        envvar="RUMOUR_CONFIG",
+        metavar="FILE",
+        help="Likelihood settings (TOML). [env: RUMOUR_CONFIG; default: config.toml in "
+        "your config directory, if present]",
+    )(func)
+
+
+def _today(ledger: Any) -> Any:
+    return ledger.app.clock().astimezone().date()
+
+
+@cli.command(name="board")
+@moment_options
+@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True)
+@click.option(
+    "--min",
+    "minimum",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    metavar="P",
+    help="Only moves at least this likely (0..1).",
+)
+@json_option
+@db_option
+@click.pass_context
+def board_(
+    ctx: click.Context,
+    as_of: str | None,
+    known_at: str | None,
+    config: str | None,
+    status: str,
+    minimum: float,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Every rumoured move with its likelihood, most likely first.
+
+    Example:
+
+        rumour board --as-of 2024-12-31 --status open
+    """
+    from projections.board import board, parse_moment
+    from projections.config import load_settings
+
+    settings = load_settings(config)
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        moment = parse_moment(as_of, known_at, _today(ledger))
+        rows = board(conn, moment, settings, status, minimum)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        [
+            "ID",
+            "RUMOUR",
+            "ROLE",
+            "LIKELIHOOD",
+            "STATUS",
+            "ORIGINS",
+            "RELAYS",
+            "DENIALS",
+            "LAST CLAIM",
+        ],
+        [
+            [
+                short(r["id"]),
+                r["label"],
+                r["role"],
+                f"{r['likelihood']:.0%}",
+                r["status"].replace("_", " "),
+                r["origins"],
+                r["relays"],
+                r["denials"],
+                r["last_claim"],
+            ]
+            for r in rows
+        ],
+        title=f"as of {moment.as_of.isoformat()}"
+        + (f", as known at {moment.known_at.isoformat()}" if moment.known_at else ""),
+        wrap=("RUMOUR",),
+    )
+
+
+@cli.command()
+@click.argument("rumour")
+@moment_options
+@json_option
+@db_option
+@click.pass_context
+def why(
+    ctx: click.Context,
+    rumour: str,
+    as_of: str | None,
+    known_at: str | None,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Explain one rumour's likelihood: the prior, then every counted piece of evidence.
+
+    Relays are listed under the origin they cite; they add nothing of their own.
+
+    Example:
+
+        rumour why "Xabi Alonso -> Real Madrid" --as-of 2024-12-31
+    """
+    from projections.board import explain_rumour, parse_moment
+    from projections.config import load_settings
+    from projections.views import find_rumour
+
+    settings = load_settings(config)
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        ref = find_rumour(conn, rumour)
+        moment = parse_moment(as_of, known_at, _today(ledger))
+        explained = explain_rumour(conn, ref, moment, settings)
+    if as_json:
+        print_json({"rumour": ref.to_dict(), **explained.to_dict()})
+        return
+    click.echo(safe(f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}"))
+    for line in explained.describe().splitlines():
+        if not line.startswith("  ") or line.startswith(("  ended", "  only")):
+            click.echo(safe(line))
+    rows = [
+        ["", "prior", "", "", "", "", f"{explained.prior_log_odds:+.2f}", f"{explained.prior:.0%}"]
+    ]
+    for part in explained.contributions:
+        origin = part.origin + (" [first-party]" if part.first_party else "")
+        rows.append(
+            [
+                part.published.isoformat(),
+                origin,
+                part.kind,
+                f"{part.reliability:.0%}",
+                f"{part.weight:+.2f}",
+                f"{part.decay:.2f}",
+                f"{part.log_odds:+.2f}",
+                f"{part.points:+.1f} pts",
+            ]
+        )
+        for relay in part.relays:
+            dates = ", ".join(d.isoformat() for d in relay.published)
+            rows.append(
+                [dates, f"  relayed by {relay.source}", "", "", "", "", "", "(not counted)"]
+            )
+    rows.append(
+        [
+            "",
+            "likelihood",
+            explained.status.replace("_", " "),
+            "",
+            "",
+            "",
+            f"{explained.log_odds:+.2f}",
+            f"{explained.likelihood:.0%}",
+        ]
+    )
+    print_table(
+        ["PUBLISHED", "ORIGIN", "STANCE", "RELIABILITY", "WEIGHT", "DECAY", "LOG-ODDS", "EFFECT"],
+        rows,
+        wrap=("ORIGIN",),
+    )
+
+
+@cli.command()
+@click.argument("rumour")
+@click.option("--from", "start", metavar="DATE", help="First day [default: first claim].")
+@click.option("--to", "end", metavar="DATE", help="Last day [default: today].")
+@click.option("--known-at", metavar="TIMESTAMP", help="As the ledger held it then.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.png|.svg",
+    help="Also draw the chart to a PNG or SVG file (needs matplotlib).",
+)
+@config_option
+@json_option
+@db_option
+@click.pass_context
+def timeline(
+    ctx: click.Context,
+    rumour: str,
+    start: str | None,
+    end: str | None,
+    known_at: str | None,
+    plot: Path | None,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """The likelihood of one rumour day by day, with the claims that moved it.
+
+    Example:
+
+        rumour timeline "Xabi Alonso -> Real Madrid" --from 2024-01-01 --plot alonso.png
+    """
+    from ledger.claims import check_date
+    from projections.board import parse_moment
+    from projections.board import timeline as days
+    from projections.config import load_settings
+    from projections.views import find_rumour
+
+    settings = load_settings(config)
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the file must end in .png or .svg", param_hint="--plot")
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        ref = find_rumour(conn, rumour)
+        moment = parse_moment(end, known_at, _today(ledger))
+        first = None if start is None else check_date("from", start, moment.as_of)
+        points = days(conn, ref, first, moment.as_of, settings, moment.known_at)
+    if plot is not None:
+        from projections.chart import draw_timeline
+
+        draw_timeline(points, ref.label, plot)
+    if as_json:
+        print_json({"rumour": ref.to_dict(), "days": points})
+        return
+    click.echo(safe(f"{ref.label} ({ref.role})"))
+    if points:
+        click.echo(f"{points[0]['date']} {sparkline(points)} {points[-1]['date']}")
+    rows = []
+    previous = None
+    for point in points:
+        moved = point["events"] or point["status"] != previous or point["resolved_by"]
+        previous = point["status"]
+        if not moved:
+            continue
+        what = "; ".join(
+            f"{e['type']} by {e['source']}" + (f" (citing {e['cites']})" if e["cites"] else "")
+            for e in point["events"]
+        ) or (point["resolved_by"] or "")
+        rows.append(
+            [point["date"], f"{point['likelihood']:.0%}", point["status"].replace("_", " "), what]
+        )
+    print_table(["DATE", "LIKELIHOOD", "STATUS", "WHAT HAPPENED"], rows, wrap=("WHAT HAPPENED",))
+    if plot is not None:
+        click.echo(f"chart written to {plot}", err=True)
+
+
+def sparkline(points: list[dict[str, Any]], width: int = 60) -> str:
+    """A one-line chart of likelihood: each character the mean of a stretch of days."""
+    values = [p["likelihood"] for p in points]
+    size = max(1, -(-len(values) // width))
+    chunks = [values[i : i + size] for i in range(0, len(values), size)]
+    return "".join(SPARKS[min(7, int(sum(c) / len(c) * 8))] for c in chunks)
+
+
+@cli.command()
+@db_option
+@click.pass_context
+def rebuild(ctx: click.Context, db: str | None) -> None:
+    """Rebuild every read model from the first event.
+
+    Example:
+
+        rumour rebuild
+    """
+    import sys
+
+    from projections.claims import rebuild as rebuild_claims
+
+    with open_ledger_for(ctx, db) as ledger:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("rebuilding read models", total=None)
+                applied = rebuild_claims(
+                    ledger.app,
+                    ledger.engine,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        else:
+            applied = rebuild_claims(ledger.app, ledger.engine)
+    click.echo(f"rebuilt read models from {applied} events")

@@ -1,0 +1,49 @@
+"""A timeline drawn as a picture (matplotlib, imported only when a chart is asked for)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+MARKERS = {
+    "report": ("^", "tab:green"),
+    "denial": ("v", "tab:red"),
+    "confirmation": ("*", "tab:blue"),
+}
+
+
+def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
+    """Likelihood as a line, with reports, denials and confirmations marked on it."""
+    try:
+        import matplotlib
+    except ImportError:
+        from ledger.errors import LedgerError
+
+        raise LedgerError("--plot needs matplotlib: pip install 'rumour-ledger[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = [date.fromisoformat(p["date"]) for p in points]
+    values = [p["likelihood"] for p in points]
+    fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
+    ax.plot(days, values, color="black", linewidth=1.2, label="likelihood")
+    for kind, (marker, colour) in MARKERS.items():
+        hits = [
+            (d, v)
+            for d, v, p in zip(days, values, points, strict=True)
+            if any(e["type"] == kind for e in p["events"])
+        ]
+        if hits:
+            ax.scatter(
+                *zip(*hits, strict=True), marker=marker, color=colour, s=60, label=kind, zorder=3
+            )
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("likelihood")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

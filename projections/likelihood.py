@@ -1,0 +1,444 @@
+"""Fold the filtered evidence about one rumoured move into an explained likelihood."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from datetime import date
+
+REPORT = "report"
+DENIAL = "denial"
+CONFIRMATION = "confirmation"
+KINDS = (REPORT, DENIAL, CONFIRMATION)
+
+OPEN = "open"
+CONFIRMED = "confirmed"
+DENIED = "denied"
+NOT_HAPPENED = "not_happened"
+STATUSES = (OPEN, CONFIRMED, DENIED, NOT_HAPPENED)
+
+
+def _plain(value: object) -> object:
+    """Turn a value into JSON-ready data: dates become ISO strings."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if is_dataclass(value):
+        return _fields_of(value)
+    return value
+
+
+def _fields_of(instance: object) -> dict[str, object]:
+    return {f.name: _plain(getattr(instance, f.name)) for f in fields(instance)}
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """The rumoured move, by normalised keys; role does not enter the maths."""
+
+    subject_key: str
+    from_key: str | None
+    to_key: str | None
+    role: str  # "player" | "coach" | "executive" | "other"
+
+    def parties(self) -> frozenset[str]:
+        """The keys whose own word about this move is first-party."""
+        keys = (self.subject_key, self.from_key, self.to_key)
+        return frozenset(key for key in keys if key)
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One claim about the move, already filtered and normalised by the caller."""
+
+    claim_id: str
+    kind: str  # one of KINDS
+    source: str
+    source_key: str
+    cites: str | None
+    cites_key: str | None
+    official: bool
+    published: date
+    position: int
+
+    @property
+    def origin_key(self) -> str:
+        """The source that originated this claim: whoever it cites, else itself."""
+        return self.cites_key or self.source_key
+
+    @property
+    def is_relay(self) -> bool:
+        return self.origin_key != self.source_key
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """An outside fact, dated, that rules the move out."""
+
+    published: date
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunables of the model; docs/likelihood.md gives the reasoning for each."""
+
+    # Mean of the resolved-rumour league's seven papers (25.2%).
+    prior: float = 0.25
+    half_life_days: float = 60.0
+    # The BBC gossip column's "just over one in three" came true.
+    default_reliability: float = 0.35
+    reliabilities: Mapping[str, float] = field(default_factory=dict)
+    # Makes one first-party denial take a typical open rumour to a few percent.
+    first_party_weight: float = 6.0
+
+    def __post_init__(self) -> None:
+        _check_probability("prior", self.prior)
+        _check_probability("default_reliability", self.default_reliability)
+        for key, value in self.reliabilities.items():
+            _check_probability(f"reliabilities[{key!r}]", value)
+        if not (math.isfinite(self.half_life_days) and self.half_life_days > 0):
+            raise ValueError(f"half_life_days must be positive, got {self.half_life_days!r}")
+        # Below 1 a party to the move would count for less than a bystander.
+        if not (math.isfinite(self.first_party_weight) and self.first_party_weight >= 1):
+            raise ValueError(
+                f"first_party_weight must be at least 1, got {self.first_party_weight!r}"
+            )
+
+    def reliability_for(self, source_key: str) -> float:
+        """The configured or learned reliability of a source, else the default."""
+        return self.reliabilities.get(source_key, self.default_reliability)
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """An outlet that passed on an origin's claims: shown, never counted."""
+
+    source: str
+    source_key: str
+    claim_ids: tuple[str, ...]
+    published: tuple[date, ...]
+    kinds: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What one originating source added to the log-odds, and why."""
+
+    origin: str
+    origin_key: str
+    kind: str
+    published: date
+    position: int
+    reliability: float
+    first_party: bool
+    weight: float
+    decay: float
+    log_odds: float
+    points: float
+    claim_ids: tuple[str, ...]
+    counted_claim_id: str
+    via: str | None
+    relays: tuple[Relay, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The likelihood of a move as of a day, with everything that produced it."""
+
+    move: Move
+    likelihood: float
+    status: str
+    prior: float
+    prior_log_odds: float
+    log_odds: float
+    contributions: tuple[Contribution, ...]
+    reports: int
+    denials: int
+    confirmations: int
+    origins: int
+    relays: int
+    set_aside: int
+    counted_after: date | None
+    last_claim: date | None
+    as_of: date
+    resolved_by: str | None
+    resolved_on: date | None
+
+    def to_dict(self) -> dict[str, object]:
+        return _fields_of(self)
+
+    def describe(self) -> str:
+        """A few lines of plain text an editor can read top to bottom."""
+        lines = [
+            f"{self.likelihood:.0%} ({self.status.replace('_', ' ')}) as of "
+            f"{self.as_of.isoformat()}, starting from a prior of {self.prior:.0%}"
+        ]
+        if self.resolved_by:
+            lines.append(f"  ended: {self.resolved_by}")
+        if self.counted_after:
+            lines.append(
+                f"  only claims after {self.counted_after.isoformat()} count "
+                f"({self.set_aside} set aside)"
+            )
+        for part in self.contributions:
+            party = ", first-party" if part.first_party else ""
+            relayed = ", ".join(relay.source for relay in part.relays)
+            lines.append(
+                f"  {part.points:+.1f} pts  {part.origin} {part.kind} "
+                f"{part.published.isoformat()} (reliability {part.reliability:.0%}"
+                f"{party}, kept {part.decay:.0%} after decay)"
+                + (f"; relayed by {relayed}" if relayed else "")
+            )
+        return "\n".join(lines)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so math.exp never sees a large positive argument.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    small = math.exp(x)
+    return small / (1.0 + small)
+
+
+def _claim_order(claim: Evidence) -> tuple[object, ...]:
+    # Every field takes part so the result never depends on the input's order.
+    return (
+        claim.published,
+        claim.position,
+        claim.claim_id,
+        claim.kind,
+        claim.source_key,
+        claim.cites_key or "",
+        claim.source,
+        claim.cites or "",
+        claim.official,
+    )
+
+
+def _checked(evidence: Iterable[Evidence], as_of: date) -> list[Evidence]:
+    claims = sorted(evidence, key=_claim_order)
+    for claim in claims:
+        if claim.kind not in KINDS:
+            raise ValueError(f"claim {claim.claim_id}: unknown kind {claim.kind!r}")
+        # The read model filters by as_of; a later claim would give decay above 1.
+        if claim.published > as_of:
+            raise ValueError(
+                f"claim {claim.claim_id} published {claim.published} after as_of {as_of}"
+            )
+    return claims
+
+
+def _ending(resolutions: Iterable[Resolution], as_of: date) -> Resolution | None:
+    """The latest resolution known by as_of; later ones have not happened yet."""
+    known = [r for r in resolutions if r.published <= as_of]
+    return max(known, key=lambda r: (r.published, r.reason), default=None)
+
+
+def source_weight(reliability: float, prior: float) -> float:
+    """Log-odds a claim moves a rumour by: how far the source beats the prior.
+
+    Floored at zero so a weak source's report can never lower the likelihood.
+    """
+    return max(0.0, _logit(reliability) - _logit(prior))
+
+
+def decay(published: date, as_of: date, half_life_days: float) -> float:
+    """The share of a claim's weight left after ageing from published to as_of."""
+    return 0.5 ** ((as_of - published).days / half_life_days)
+
+
+def _relays(relayed: list[Evidence]) -> tuple[Relay, ...]:
+    by_outlet: dict[str, list[Evidence]] = {}
+    for claim in relayed:
+        by_outlet.setdefault(claim.source_key, []).append(claim)
+    return tuple(
+        Relay(
+            source=claims[0].source,
+            source_key=key,
+            claim_ids=tuple(c.claim_id for c in claims),
+            published=tuple(c.published for c in claims),
+            kinds=tuple(c.kind for c in claims),
+        )
+        for key, claims in by_outlet.items()
+    )
+
+
+def _contribution(
+    move: Move,
+    origin_key: str,
+    claims: list[Evidence],
+    as_of: date,
+    settings: Settings,
+) -> Contribution:
+    """Count one origin once: its latest own claim, else the first relay of it."""
+    own = [c for c in claims if not c.is_relay]
+    relayed = [c for c in claims if c.is_relay]
+    if own:
+        counted = own[-1]
+        origin = counted.source
+        # Having spoken on the record about this move makes the source a party.
+        on_record = any(c.official for c in own)
+    else:
+        # Only the first relay stands in, so later relays can never change the count.
+        counted = relayed[0]
+        origin = counted.cites or origin_key
+        on_record = counted.official
+    first_party = on_record or origin_key in move.parties()
+    reliability = settings.reliability_for(origin_key)
+    magnitude = source_weight(reliability, settings.prior)
+    if first_party:
+        magnitude *= settings.first_party_weight
+    # Adding 0.0 turns a zero-weight denial's -0.0 into a plain 0.0.
+    weight = (magnitude if counted.kind == REPORT else -magnitude) + 0.0
+    kept = decay(counted.published, as_of, settings.half_life_days)
+    return Contribution(
+        origin=origin,
+        origin_key=origin_key,
+        kind=counted.kind,
+        published=counted.published,
+        position=counted.position,
+        reliability=reliability,
+        first_party=first_party,
+        weight=weight,
+        decay=kept,
+        log_odds=weight * kept + 0.0,
+        points=0.0,
+        claim_ids=tuple(c.claim_id for c in own),
+        counted_claim_id=counted.claim_id,
+        via=None if own else counted.source,
+        relays=_relays(relayed),
+    )
+
+
+def _contribution_order(part: Contribution) -> tuple[date, int, str]:
+    return (part.published, part.position, part.origin_key)
+
+
+def _contributions(
+    move: Move, weighed: list[Evidence], as_of: date, settings: Settings
+) -> tuple[Contribution, ...]:
+    by_origin: dict[str, list[Evidence]] = {}
+    for claim in weighed:
+        # Confirmations settle the status; they carry no weight of their own.
+        if claim.kind != CONFIRMATION:
+            by_origin.setdefault(claim.origin_key, []).append(claim)
+    parts = sorted(
+        (_contribution(move, key, claims, as_of, settings) for key, claims in by_origin.items()),
+        key=_contribution_order,
+    )
+    running = _logit(settings.prior)
+    with_points = []
+    for part in parts:
+        before = _sigmoid(running)
+        running += part.log_odds
+        points = 100.0 * (_sigmoid(running) - before)
+        with_points.append(replace(part, points=points))
+    return tuple(with_points)
+
+
+def _is_denied(parts: tuple[Contribution, ...]) -> bool:
+    """The latest first-party word is a denial and no report came after it."""
+    first_party = [p for p in parts if p.first_party]
+    if not first_party:
+        return False
+    latest = max(first_party, key=_contribution_order)
+    if latest.kind != DENIAL:
+        return False
+    after = _contribution_order(latest)
+    return not any(p.kind == REPORT and _contribution_order(p) > after for p in parts)
+
+
+def explain(
+    move: Move,
+    evidence: Iterable[Evidence],
+    as_of: date,
+    settings: Settings = Settings(),
+    resolutions: Iterable[Resolution] = (),
+) -> Explanation:
+    """Weigh the evidence about a move as of a date and say how it was weighed."""
+    claims = _checked(evidence, as_of)
+    ending = _ending(resolutions, as_of)
+    cutoff = ending.published if ending else None
+    weighed = [c for c in claims if cutoff is None or c.published > cutoff]
+    parts = _contributions(move, weighed, as_of, settings)
+    prior_log_odds = _logit(settings.prior)
+    log_odds = prior_log_odds + math.fsum(p.log_odds for p in parts)
+
+    confirmations = [c for c in claims if c.kind == CONFIRMATION]
+    resolved_by: str | None = None
+    resolved_on: date | None = None
+    if confirmations:
+        status, value = CONFIRMED, 1.0
+        first = confirmations[0]
+        resolved_by = f"confirmed by {first.source}"
+        resolved_on = first.published
+    elif ending and not any(p.kind == REPORT for p in parts):
+        status, value = NOT_HAPPENED, 0.0
+        resolved_by, resolved_on = ending.reason, ending.published
+    else:
+        status = DENIED if _is_denied(parts) else OPEN
+        value = _sigmoid(log_odds)
+
+    return Explanation(
+        move=move,
+        likelihood=value,
+        status=status,
+        prior=settings.prior,
+        prior_log_odds=prior_log_odds,
+        log_odds=log_odds,
+        contributions=parts,
+        reports=sum(c.kind == REPORT for c in claims),
+        denials=sum(c.kind == DENIAL for c in claims),
+        confirmations=len(confirmations),
+        origins=len(parts),
+        relays=sum(len(r.claim_ids) for p in parts for r in p.relays),
+        set_aside=len(claims) - len(weighed),
+        counted_after=cutoff,
+        last_claim=claims[-1].published if claims else None,
+        as_of=as_of,
+        resolved_by=resolved_by,
+        resolved_on=resolved_on,
+    )
+
+
+def likelihood(
+    move: Move,
+    evidence: Iterable[Evidence],
+    as_of: date,
+    settings: Settings = Settings(),
+    resolutions: Iterable[Resolution] = (),
+) -> float:
+    """The probability that the move happens, as of a date."""
+    return explain(move, evidence, as_of, settings, resolutions).likelihood

@@ -1,0 +1,129 @@
+"""The likelihood commands as users meet them: board, why, timeline, rebuild."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from conftest import EXAMPLES
+
+DEMO = str(EXAMPLES / "alonso-2024.jsonl")
+REAL = "Xabi Alonso -> Real Madrid"
+
+
+@pytest.fixture
+def rumour(location):
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, [*args, "--db", location])
+
+    assert run("import", DEMO).exit_code == 0
+    return run
+
+
+def test_board_as_of_the_end_of_2024_lists_both_seed_rumours(rumour):
+    result = rumour("board", "--as-of", "2024-12-31")
+    assert result.exit_code == 0, result.output
+    listed = {r["label"]: r["id"][:8] for r in json.loads(rumour("list", "--json").stdout)}
+    assert listed["Xabi Alonso: Bayer Leverkusen -> Real Madrid"] in result.stdout
+    assert listed["Carlo Ancelotti leaves Real Madrid"] in result.stdout
+    assert listed["Carlo Ancelotti: Real Madrid -> Brazil"] not in result.stdout  # later
+
+
+def test_board_json_has_the_promised_keys_most_likely_first(rumour):
+    rows = json.loads(rumour("board", "--as-of", "2025-05-24", "--json").stdout)
+    keys = {
+        "id",
+        "subject",
+        "from",
+        "to",
+        "role",
+        "likelihood",
+        "status",
+        "reports",
+        "denials",
+        "last_claim",
+    }
+    assert all(keys <= row.keys() for row in rows)
+    assert [r["likelihood"] for r in rows] == sorted((r["likelihood"] for r in rows), reverse=True)
+    assert {r["status"] for r in rows} <= {"open", "confirmed", "denied", "not_happened"}
+
+
+def test_board_filters_by_status_and_minimum(rumour):
+    rows = json.loads(rumour("board", "--status", "confirmed", "--json").stdout)
+    assert rows and all(r["status"] == "confirmed" for r in rows)
+    rows = json.loads(rumour("board", "--as-of", "2024-12-31", "--min", "0.9", "--json").stdout)
+    assert rows == []
+
+
+def test_why_explains_with_the_prior_origins_and_relays(rumour):
+    result = rumour("why", REAL, "--as-of", "2024-12-31")
+    assert result.exit_code == 0, result.output
+    assert "prior" in result.stdout
+    assert "relayed by SPOX" in result.stdout
+    data = json.loads(rumour("why", REAL, "--as-of", "2024-12-31", "--json").stdout)
+    sport = next(c for c in data["contributions"] if c["origin"] == "Sport")
+    assert sport["relays"][0]["source"] == "SPOX"
+    assert data["rumour"]["label"] == "Xabi Alonso: Bayer Leverkusen -> Real Madrid"
+
+
+def test_known_at_before_anything_was_recorded_shows_nothing(rumour):
+    rows = json.loads(rumour("board", "--known-at", "2000-01-01", "--json").stdout)
+    assert rows == []
+
+
+def test_timeline_prints_a_sparkline_and_the_days_that_moved_it(rumour):
+    result = rumour("timeline", REAL, "--from", "2024-10-01", "--to", "2024-12-31")
+    assert result.exit_code == 0, result.output
+    assert "2024-10-28" in result.stdout and "report by Sport" in result.stdout
+    days = json.loads(
+        rumour("timeline", REAL, "--from", "2024-10-01", "--to", "2024-10-31", "--json").stdout
+    )["days"]
+    assert len(days) == 31
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_timeline_plot_writes_a_real_chart(rumour, tmp_path, suffix, magic):
+    out = tmp_path / f"alonso{suffix}"
+    result = rumour(
+        "timeline", REAL, "--from", "2024-01-01", "--to", "2025-06-30", "--plot", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+
+
+def test_a_plot_file_of_another_kind_is_misuse(rumour, tmp_path):
+    assert rumour("timeline", REAL, "--plot", str(tmp_path / "x.jpg")).exit_code == 2
+
+
+def test_bad_dates_are_bad_input(rumour):
+    result = rumour("board", "--as-of", "2024-02-30")
+    assert result.exit_code == 1
+    assert "as-of" in result.stderr
+    assert rumour("board", "--known-at", "noon").exit_code == 1
+
+
+def test_rebuild_gives_the_same_board(rumour):
+    before = rumour("board", "--as-of", "2024-12-31", "--json").stdout
+    result = rumour("rebuild")
+    assert result.exit_code == 0
+    assert "rebuilt read models from 21 events" in result.stdout
+    assert rumour("board", "--as-of", "2024-12-31", "--json").stdout == before
+
+
+def test_a_config_file_tunes_the_model(rumour, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[likelihood]\nprior = 0.5\n\n[reliability]\n"sport" = 0.9\n')
+    data = json.loads(
+        rumour("why", REAL, "--as-of", "2024-12-31", "--config", str(config), "--json").stdout
+    )
+    assert data["prior"] == 0.5
+    sport = next(c for c in data["contributions"] if c["origin"] == "Sport")
+    assert sport["reliability"] == 0.9
+    config.write_text("[likelihood]\nprior = 2\n")
+    result = rumour("why", REAL, "--config", str(config))
+    assert result.exit_code == 1 and "prior" in result.stderr
