@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.main import cli, db_option, json_option, open_ledger_for, plot_option
 from cli.render import print_json, print_table, safe, short
 
 STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
@@ -207,12 +207,7 @@ def why(
 @click.option("--from", "start", metavar="DATE", help="First day [default: first claim].")
 @click.option("--to", "end", metavar="DATE", help="Last day [default: today].")
 @click.option("--known-at", metavar="TIMESTAMP", help="As the ledger held it then.")
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE.png|.svg",
-    help="Also draw the chart to a PNG or SVG file (needs matplotlib).",
-)
+@plot_option("the chart")
 @config_option
 @json_option
 @db_option
@@ -241,8 +236,6 @@ def timeline(
     from projections.views import find_rumour
 
     settings = load_settings(config)
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter("the file must end in .png or .svg", param_hint="--plot")
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)
         moment = parse_moment(end, known_at, _today(ledger))

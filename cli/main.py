@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,6 +27,10 @@ class RumourGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # The reader went away (rumour export | head): stop quietly, as Unix tools do.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+            raise click.exceptions.Exit(0) from None
         except Exception as error:
             if os.environ.get("RUMOUR_DEBUG"):
                 raise
@@ -49,6 +54,25 @@ def db_option(func: F) -> F:
 
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def _chart_file(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    if value is not None and value.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter("the file must end in .png or .svg")
+    return value
+
+
+def plot_option(what: str) -> Callable[[F], F]:
+    """--plot FILE.png|.svg, checked before any work is done."""
+    from pathlib import Path
+
+    return click.option(
+        "--plot",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE.png|.svg",
+        callback=_chart_file,
+        help=f"Also draw {what} to a PNG or SVG file (needs matplotlib).",
+    )
 
 
 @click.group(cls=RumourGroup, context_settings=CONTEXT)
@@ -82,4 +106,4 @@ def main() -> None:
 
 
 # The command modules attach themselves to the group; they import nothing heavy.
-from cli import likelihood, reading, recording, transfer  # noqa: E402, F401
+from cli import audit, likelihood, reading, recording, score, transfer, trust  # noqa: E402, F401

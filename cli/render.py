@@ -37,7 +37,8 @@ def print_table(
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    shown = None if title is None else Text(safe(title))
+    table = Table(title=shown, title_justify="left", box=box.SIMPLE_HEAD)
     for header in headers:
         table.add_column(header, overflow="fold", no_wrap=header not in wrap)
     for row in rows:

@@ -63,26 +63,59 @@ def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-d
 
 @cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("jsonl", "csv")),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: every event, to move a ledger whole; csv: the claims as a flat table.",
+)
 @db_option
 @click.pass_context
-def export(ctx: click.Context, file: Path | None, db: str | None) -> None:
-    """Write every claim and retraction as JSON Lines, in recorded order.
+def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> None:
+    """Write every claim, retraction and alias as JSON Lines, in recorded order.
 
-    Writes to FILE (replaced only once complete) or to standard output.
+    Writes to FILE (replaced only once complete) or to standard output. With
+    --format csv, writes the claims as a table for spreadsheets instead.
 
     Example:
 
         rumour export backup.jsonl
     """
-    from ledger.interchange import dump_line
-
     with open_ledger_for(ctx, db) as ledger:
-        lines = (dump_line(obj) + "\n" for obj in ledger.app.export_entries())
-        if file is None or str(file) == "-":
-            for line in lines:
-                sys.stdout.write(line)
+        if fmt == "csv":
+            with ledger.reading() as conn:
+                _emit(file, _csv_lines(conn))
             return
-        _write_atomically(file, lines)
+        from ledger.interchange import dump_line
+
+        _emit(file, (dump_line(obj) + "\n" for obj in ledger.app.export_entries()))
+
+
+def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
+    if file is None or str(file) == "-":
+        for line in lines:
+            sys.stdout.write(line)
+        return
+    _write_atomically(file, lines)
+
+
+def _csv_lines(conn):  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from projections.views import CSV_COLUMNS, claim_table
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    yield buffer.getvalue()
+    for row in claim_table(conn):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
 
 
 def _write_atomically(path: Path, lines) -> None:  # type: ignore[no-untyped-def]

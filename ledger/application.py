@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -9,17 +11,54 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    PersistenceError,
+    Transcoder,
+    Transcoding,
+)
 
+from ledger.aliases import (
+    Alias,
+    AliasDeclaration,
+    AliasKind,
+    AliasRemoval,
+    check_no_cycle,
+)
 from ledger.claims import Claim, Kind, Retraction
 from ledger.domain import Rumour
-from ledger.errors import ImportFailed, LedgerError, UnknownEvent
+from ledger.errors import (
+    ImportFailed,
+    LedgerBusy,
+    LedgerError,
+    StoreError,
+    UnknownEvent,
+    UnknownName,
+)
+from ledger.names import name_key
 
 Clock = Callable[[], datetime]
 # Where a claim id lives, for retractions that name only the claim: answered by the
 # claims read model, which the wiring passes in.
 Locator = Callable[[uuid.UUID], uuid.UUID | None]
-MAX_CONFLICT_RETRIES = 50
+# The aliases in force (name key -> canonical key) for one kind, for the cycle check.
+AliasMap = Callable[[AliasKind], dict[str, str]]
+# Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
+MAX_CONFLICT_RETRIES = 200
+
+
+def write_error(error: BaseException) -> StoreError:
+    """A failed write as the user should read it: busy, read-only, or the database's reason."""
+    lines = str(error).strip().splitlines()
+    detail = lines[0] if lines else type(error).__name__
+    if "database is locked" in detail or "lock timeout" in detail:
+        return LedgerBusy(
+            "the ledger is busy: another process held its write lock too long; try again "
+            "(entries already stored are skipped)"
+        )
+    if "readonly" in detail or "read-only" in detail:
+        return StoreError("the ledger is read-only here: nothing was stored")
+    return StoreError(f"cannot write to the ledger: {detail}")
 
 
 def utc_now() -> datetime:
@@ -48,7 +87,7 @@ class DateAsISO(Transcoding):
 class Entry:
     """One thing to record: a claim or a retraction, with who and when if already known."""
 
-    item: Claim | Retraction
+    item: Claim | Retraction | AliasDeclaration | AliasRemoval
     event_id: uuid.UUID | None = None
     recorded_by: str | None = None
     recorded_at: datetime | None = None
@@ -56,6 +95,8 @@ class Entry:
 
     @property
     def id(self) -> uuid.UUID:
+        if isinstance(self.item, AliasDeclaration | AliasRemoval):
+            raise TypeError("alias events take their ids from their stream")
         return self.event_id or self.item.claim_id
 
 
@@ -88,11 +129,13 @@ class RumourLedger(Application):
         clock: Clock = utc_now,
         user: str = "unknown",
         locate: Locator | None = None,
+        aliases: AliasMap | None = None,
     ) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.user = user
         self.locate = locate or (lambda _id: None)
+        self.aliases = aliases or (lambda _kind: {})
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -117,6 +160,14 @@ class RumourLedger(Application):
         added = self._append([entry], {retraction.retracts: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
 
+    def declare_alias(self, declaration: AliasDeclaration, recorded_by: str | None = None) -> bool:
+        """Make a name stand for another from now on; False if it already does."""
+        return bool(self._append([Entry(declaration, recorded_by=recorded_by)]))
+
+    def remove_alias(self, removal: AliasRemoval, recorded_by: str | None = None) -> bool:
+        """Make a name stand only for itself again; False if it already does."""
+        return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
+
     def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
         """Append many entries in one transaction: all of them, or none on any error."""
         entries = list(entries)
@@ -138,14 +189,19 @@ class RumourLedger(Application):
         # Optimistic concurrency: another writer may have appended to the same rumour
         # since we loaded it; reload and apply again (idempotent by event id).
         now = self.clock()  # one recording moment for everything appended together
-        for _attempt in range(MAX_CONFLICT_RETRIES):
+        for attempt in range(MAX_CONFLICT_RETRIES):
             rumours, added = self._apply(entries, dict(known or {}), file, now)
             if not added:
                 return 0
             try:
                 self.save(*rumours.values())
             except IntegrityError:
+                # Back off a random while, so writers racing for one rumour take turns
+                # instead of colliding again at once (up to 64 ms).
+                time.sleep(random.uniform(0, 0.001 * 2 ** min(attempt, 6)))
                 continue
+            except PersistenceError as error:
+                raise write_error(error) from None
             return added
         raise LedgerError("too many concurrent writers: gave up after repeated conflicts")
 
@@ -155,12 +211,16 @@ class RumourLedger(Application):
         where: dict[uuid.UUID, uuid.UUID],
         file: str,
         now: datetime,
-    ) -> tuple[dict[uuid.UUID, Rumour], int]:
-        rumours: dict[uuid.UUID, Rumour] = {}
+    ) -> tuple[dict[uuid.UUID, Rumour | Alias], int]:
+        aggregates: dict[uuid.UUID, Any] = {}
+        names: dict[AliasKind, dict[str, str]] = {}
         added = 0
         for entry in entries:
             try:
-                rumour = self._rumour_for(entry, rumours, where, now)
+                if isinstance(entry.item, AliasDeclaration | AliasRemoval):
+                    added += self._apply_alias(entry, aggregates, names, now)
+                    continue
+                rumour = self._rumour_for(entry, aggregates, where, now)
                 if self._apply_one(rumour, entry, now):
                     added += 1
                 where[entry.id] = rumour.id
@@ -168,12 +228,52 @@ class RumourLedger(Application):
                 if entry.line:
                     raise ImportFailed(file, entry.line, str(error)) from None
                 raise
-        return rumours, added
+        return aggregates, added
+
+    def _apply_alias(
+        self,
+        entry: Entry,
+        aggregates: dict[uuid.UUID, Any],
+        names: dict[AliasKind, dict[str, str]],
+        now: datetime,
+    ) -> int:
+        item = entry.item
+        assert isinstance(item, AliasDeclaration | AliasRemoval)
+        if item.kind not in names:
+            names[item.kind] = dict(self.aliases(item.kind))
+        in_force = names[item.kind]
+        alias = aggregates.get(item.alias_id) or self._alias(item.alias_id)
+        who, when = self._who(entry), entry.recorded_at or now
+        if isinstance(item, AliasRemoval):
+            if alias is None:
+                raise UnknownName(f"{item.name!r} is not an alias of any {item.kind} name")
+            changed = alias.remove(who, when, entry.event_id)
+            in_force.pop(name_key(item.name), None)
+        elif alias is not None and entry.event_id is not None and alias.holds(entry.event_id):
+            changed = False
+        else:
+            check_no_cycle(in_force, item.name, item.canonical)
+            if alias is None:
+                alias = Alias.declare(
+                    item.kind, item.name, item.canonical, who, when, entry.event_id
+                )
+                changed = True
+            else:
+                changed = alias.redeclare(item.canonical, who, when, entry.event_id)
+            in_force[name_key(item.name)] = name_key(item.canonical)
+        aggregates[item.alias_id] = alias
+        return int(changed)
+
+    def _alias(self, alias_id: uuid.UUID) -> Alias | None:
+        try:
+            return self.repository.get(alias_id)
+        except AggregateNotFoundError:
+            return None
 
     def _rumour_for(
         self,
         entry: Entry,
-        rumours: dict[uuid.UUID, Rumour],
+        rumours: dict[uuid.UUID, Any],
         where: dict[uuid.UUID, uuid.UUID],
         now: datetime,
     ) -> Rumour:
@@ -219,6 +319,8 @@ class RumourLedger(Application):
 
 def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any] | None:
     """The interchange object for one stored event (None for a rumour's opening)."""
+    if isinstance(event, Alias.Declared | Alias.Redeclared | Alias.Removed):
+        return _alias_line(event, moves)
     if isinstance(event, Rumour.Opened):
         moves[event.originator_id] = {
             "subject": event.subject,
@@ -250,5 +352,28 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
         "date": event.published.isoformat(),
         "claim": event.claim,
         "url": event.url,
+        **recorded,
+    }
+
+
+def _alias_line(event: Any, names: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+    if isinstance(event, Alias.Declared):
+        names[event.originator_id] = {"kind": event.kind, "name": event.name}
+    recorded = {
+        "recorded_by": event.recorded_by,
+        "recorded_at": event.timestamp.astimezone(UTC).isoformat(),
+    }
+    if isinstance(event, Alias.Removed):
+        return {
+            "type": "unalias",
+            "id": str(event.event_id),
+            **names[event.originator_id],
+            **recorded,
+        }
+    return {
+        "type": "alias",
+        "id": str(event.event_id),
+        **names[event.originator_id],
+        "canonical": event.canonical,
         **recorded,
     }

@@ -17,6 +17,8 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rumour-ledger.invalid/")
 MAX_NAME = 200
 MAX_TEXT = 10_000
 MAX_URL = 2_000
+# No rumour in any ledger predates this; it keeps day-by-day replays and decay finite.
+EARLIEST = date(1900, 1, 1)
 # Control characters other than tab and newline could repaint a terminal or break a
 # store (PostgreSQL text refuses NUL), so they are refused at the door.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -171,6 +173,8 @@ def check_date(field: str, value: object, today: date) -> date:
             raise InvalidClaim(field, f"{value!r} is not a real calendar date") from None
     if value > today:
         raise InvalidClaim(field, f"{value.isoformat()} is in the future")
+    if value < EARLIEST:
+        raise InvalidClaim(field, f"{value.isoformat()} is before {EARLIEST.year}")
     return value
 
 

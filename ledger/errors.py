@@ -35,6 +35,10 @@ class AmbiguousRumour(LedgerError):
         self.candidates = candidates
 
 
+class UnknownName(LedgerError):
+    """A name the ledger does not know (a source, a club, a person, an alias)."""
+
+
 class UnknownEvent(LedgerError):
     """A retraction names an event id that the ledger does not hold."""
 

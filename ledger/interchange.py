@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ledger.aliases import make_alias, make_unalias
 from ledger.application import Entry
 from ledger.claims import (
+    EARLIEST,
     Kind,
     check_event_id,
     check_name,
@@ -43,7 +45,15 @@ RETRACTION_FIELDS = (
     "recorded_by",
     "recorded_at",
 )
-KINDS = ", ".join(k.value for k in Kind)
+ALIAS_FIELDS = ("type", "id", "kind", "name", "canonical", "recorded_by", "recorded_at")
+UNALIAS_FIELDS = ("type", "id", "kind", "name", "recorded_by", "recorded_at")
+TYPES = (*(k.value for k in Kind), "alias", "unalias")
+FIELDS_BY_TYPE = {
+    **{k.value: CLAIM_FIELDS for k in Kind},
+    Kind.RETRACTION.value: RETRACTION_FIELDS,
+    "alias": ALIAS_FIELDS,
+    "unalias": UNALIAS_FIELDS,
+}
 
 
 def read_entries(
@@ -76,6 +86,8 @@ def _load(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("not valid here: JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError(f"expected a JSON object, got {type(value).__name__}")
     return value
@@ -84,14 +96,19 @@ def _load(text: str) -> dict[str, Any]:
 def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 0) -> Entry:
     """One interchange object as an Entry, checked by the domain's own rules."""
     kind = obj.get("type")
-    if kind not in {k.value for k in Kind}:
-        raise InvalidClaim("type", f"{kind!r} is not one of {KINDS}")
-    allowed = RETRACTION_FIELDS if kind == Kind.RETRACTION else CLAIM_FIELDS
-    unknown = sorted(set(obj) - set(allowed))
+    if kind not in TYPES:
+        raise InvalidClaim("type", f"{kind!r} is not one of {', '.join(TYPES)}")
+    unknown = sorted(set(obj) - set(FIELDS_BY_TYPE[kind]))
     if unknown:
-        raise InvalidClaim(unknown[0], f"unknown field for a {kind}")
-    if kind == Kind.RETRACTION:
-        item: Any = make_retraction(
+        # A key is the user's text: shown quoted unless plainly printable.
+        name = unknown[0] if unknown[0].isprintable() else repr(unknown[0])
+        raise InvalidClaim(name, f"unknown field for a {kind}")
+    if kind == "alias":
+        item: Any = make_alias(obj.get("kind"), obj.get("name"), obj.get("canonical"))
+    elif kind == "unalias":
+        item = make_unalias(obj.get("kind"), obj.get("name"))
+    elif kind == Kind.RETRACTION:
+        item = make_retraction(
             obj.get("retracts"), obj.get("reason"), obj.get("date") or today, today
         )
     else:
@@ -130,6 +147,12 @@ def check_recorded_at(value: object, now: datetime) -> datetime | None:
         raise InvalidClaim("recorded_at", f"{value!r} is not an ISO timestamp") from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
+    try:
+        stamp = stamp.astimezone(UTC)
+    except OverflowError:
+        raise InvalidClaim("recorded_at", f"{value} is out of range") from None
+    if stamp.year < EARLIEST.year:
+        raise InvalidClaim("recorded_at", f"{value} is before {EARLIEST.year}")
     if stamp > now:
         raise InvalidClaim("recorded_at", f"{value} is in the future")
     return stamp

@@ -1,155 +1,119 @@
 """Questions about likelihood: the board of every move, why one stands where it does, its timeline.
 
-Each answer is the likelihood fold (projections/likelihood.py) over the claims read model,
-filtered bitemporally: `as_of` keeps claims published by that day and measures decay to it;
-`known_at` keeps only what the ledger had recorded by then, retractions included.
+Each answer is the likelihood fold (projections/likelihood.py) over evidence read for one
+moment (projections/evidence.py), with source reliabilities learned from the track records
+known at that moment (projections/records.py): nothing dated after the asked day counts.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, or_, select
 
-from projections.claims import naive_utc
-from projections.likelihood import (
-    STATUSES,
-    Evidence,
-    Explanation,
-    Move,
-    Resolution,
-    Settings,
-    explain,
+from ledger.aliases import AliasKind
+from projections import records as track
+from projections.evidence import (
+    Catalogue,
+    Moment,
+    MoveKey,
+    Rivals,
+    Rumoured,
+    catalogue,
+    evidence_by_move,
+    live,
+    names_at,
+    parse_moment,
+    rivals,
+    rumours_row,
 )
+from projections.likelihood import STATUSES, Evidence, Explanation, Settings, explain
 from projections.tables import claims, rumours
 from projections.views import RumourRef
 
-CLAIM_KINDS = ("report", "denial", "confirmation")
+MAX_TIMELINE_DAYS = 20 * 366
+
+__all__ = ["Moment", "board", "explain_rumour", "parse_moment", "timeline", "weigh"]
 
 
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """The two clocks of a question: the published day asked about, and the recording time."""
+@dataclass
+class Weighing:
+    """Everything one question needs, read once: moves, evidence, rivals, track records."""
 
-    as_of: date
-    known_at: datetime | None = None
+    moment: Moment
+    found: Catalogue
+    evidence: dict[MoveKey, list[Evidence]]
+    rivals: Rivals
+    records: dict[str, track.Record]
+    settings: Settings  # with learned reliabilities
+
+    def explain(self, move: Rumoured, as_of: date | None = None) -> Explanation:
+        day = as_of or self.moment.as_of
+        claims_then = [e for e in self.evidence.get(move.key, []) if e.published <= day]
+        resolutions = self.rivals.resolutions(move.key, move.move.role)
+        return explain(move.move, claims_then, day, self.settings, resolutions)
 
 
-def _live(moment: Moment) -> Any:
-    """Claims that count at this moment: published by as_of, recorded by known_at, and
-    not retracted (as the ledger stood at known_at)."""
-    conditions = [claims.c.kind.in_(CLAIM_KINDS), claims.c.published <= moment.as_of]
-    if moment.known_at is None:
-        conditions.append(claims.c.retracted_by.is_(None))
+def weigh(
+    conn: Connection, moment: Moment, settings: Settings, origins_of: RumourRef | None = None
+) -> Weighing:
+    """Read what a moment's answers need: the whole ledger, or (for one rumour) only the
+    rumours its sources spoke about, whose outcomes make their track records."""
+    names = names_at(conn, moment)
+    if origins_of is None:
+        found = catalogue(conn, names)
+        scope_ids = None
     else:
-        known_at = naive_utc(moment.known_at)
-        conditions.append(claims.c.recorded_at <= known_at)
-        conditions.append(or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > known_at))
-    return and_(*conditions)
+        found = _catalogue_around(conn, names, moment, origins_of)
+        scope_ids = [r.id for move in found.moves.values() for r in move.members]
+    evidence = evidence_by_move(conn, found, moment, scope_ids)
+    rival = rivals(conn, moment, found, None if origins_of is None else found.moves.values())
+    calls = track.all_calls(found.moves, evidence, rival, moment.as_of, settings)
+    known = track.records(calls, settings)
+    return Weighing(moment, found, evidence, rival, known, track.learned(settings, known))
 
 
-def _evidence(row: Any) -> Evidence:
-    return Evidence(
-        claim_id=row.id,
-        kind=row.kind,
-        source=row.source,
-        source_key=row.source_key,
-        cites=row.cites,
-        cites_key=row.cites_key,
-        official=bool(row.official),
-        published=row.published,
-        position=row.position,
-    )
-
-
-def _move(row: Any) -> Move:
-    return Move(row.subject_key, row.from_key, row.to_key, row.role)
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmed:
-    """A confirmed move, as it bears on its rivals."""
-
-    rumour_id: str
-    subject_key: str
-    to_key: str | None
-    role: str
-    label: str
-    published: date
-
-
-class Rivals:
-    """Confirmed moves that end other rumours: the subject went elsewhere, or the club
-    appointed another head coach."""
-
-    def __init__(self, confirmed: Iterable[Confirmed]) -> None:
-        self.by_subject: dict[str, list[Confirmed]] = defaultdict(list)
-        self.coaches_by_club: dict[str, list[Confirmed]] = defaultdict(list)
-        for c in confirmed:
-            self.by_subject[c.subject_key].append(c)
-            if c.role == "coach" and c.to_key:
-                self.coaches_by_club[c.to_key].append(c)
-
-    def resolutions(self, rumour_id: str, move: Move) -> list[Resolution]:
-        if move.to_key is None:
-            return []  # a departure is not ended by where the subject went
-        ended = [
-            c
-            for c in self.by_subject.get(move.subject_key, [])
-            if c.rumour_id != rumour_id and c.to_key is not None and c.to_key != move.to_key
-        ]
-        if move.role == "coach":
-            ended += [
-                c
-                for c in self.coaches_by_club.get(move.to_key, [])
-                if c.subject_key != move.subject_key
-            ]
-        return [Resolution(c.published, f"{c.label} confirmed") for c in ended]
-
-
-def _rivals(conn: Connection, moment: Moment, subject_key: str | None = None, to_key=None):  # type: ignore[no-untyped-def]
-    query = (
-        select(
-            rumours.c.id,
-            rumours.c.subject_key,
-            rumours.c.to_key,
-            rumours.c.role,
-            rumours.c.label,
-            claims.c.published,
+def _catalogue_around(conn: Connection, names: Any, moment: Moment, ref: RumourRef) -> Catalogue:
+    """The rumour's move, and every move of every subject its sources ever spoke about."""
+    row = rumours_row(conn, ref.id)
+    subjects = set(names.aliases_of(AliasKind.PERSON, names.person(row.subject_key)))
+    own = catalogue(conn, names, related_to=row)
+    member_ids = [r.id for r in own.of(ref.id).members]
+    origins = set()
+    for claim in conn.execute(
+        select(claims.c.source_key, claims.c.cites_key).where(
+            live(moment), claims.c.rumour_id.in_(member_ids)
         )
-        .join(claims, claims.c.rumour_id == rumours.c.id)
-        .where(_live(moment), claims.c.kind == "confirmation")
-    )
-    if subject_key is not None:
-        related = [rumours.c.subject_key == subject_key]
-        if to_key is not None:
-            related.append(and_(rumours.c.to_key == to_key, rumours.c.role == "coach"))
-        query = query.where(or_(*related))
-    return Rivals(Confirmed(*row) for row in conn.execute(query))
+    ):
+        origins.add(names.source(claim.cites_key or claim.source_key))
+    spellings = {k for o in origins for k in names.aliases_of(AliasKind.SOURCE, o)}
+    if spellings:
+        touched = (
+            select(rumours.c.subject_key)
+            .join(claims, claims.c.rumour_id == rumours.c.id)
+            .where(
+                live(moment),
+                or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
+            )
+            .distinct()
+        )
+        for found in conn.execute(touched):
+            subject = names.person(found.subject_key)
+            subjects.update(names.aliases_of(AliasKind.PERSON, subject))
+    rows = conn.execute(select(rumours).where(rumours.c.subject_key.in_(sorted(subjects))))
+    return Catalogue(rows, names)
 
 
 def explain_rumour(
     conn: Connection, ref: RumourRef, moment: Moment, settings: Settings
 ) -> Explanation:
-    """Why one rumour stands where it does: a cost that does not grow with the ledger."""
-    row = conn.execute(select(rumours).where(rumours.c.id == ref.id)).one()
-    move = _move(row)
-    evidence = [_evidence(r) for r in _claims_of(conn, [ref.id], moment)]
-    rivals = _rivals(conn, moment, move.subject_key, move.to_key)
-    return explain(move, evidence, moment.as_of, settings, rivals.resolutions(ref.id, move))
-
-
-def _claims_of(conn: Connection, rumour_ids: list[str] | None, moment: Moment) -> Any:
-    query = select(claims).where(_live(moment))
-    if rumour_ids is not None:
-        query = query.where(claims.c.rumour_id.in_(rumour_ids))
-    return conn.execute(query.order_by(claims.c.rumour_id, claims.c.published, claims.c.position))
+    """Why one rumour stands where it does."""
+    weighing = weigh(conn, moment, settings, origins_of=ref)
+    return weighing.explain(weighing.found.of(ref.id))
 
 
 def board(
@@ -162,27 +126,21 @@ def board(
     """Every rumoured move with its likelihood as of the moment, most likely first."""
     if status not in (*STATUSES, "all"):
         raise ValueError(f"unknown status {status!r}")
-    refs = {row.id: row for row in conn.execute(select(rumours))}
-    rivals = _rivals(conn, moment)
+    weighing = weigh(conn, moment, settings)
     rows = []
-    for rumour_id, group in groupby(_claims_of(conn, None, moment), key=lambda r: r.rumour_id):
-        ref = refs[rumour_id]
-        move = _move(ref)
-        explained = explain(
-            move,
-            [_evidence(r) for r in group],
-            moment.as_of,
-            settings,
-            rivals.resolutions(rumour_id, move),
-        )
+    for key, move in weighing.found.moves.items():
+        if not weighing.evidence.get(key):
+            continue  # nothing published (or known) about it yet
+        explained = weighing.explain(move)
         if status not in ("all", explained.status) or explained.likelihood < minimum:
             continue
-        rows.append(board_row(ref, explained))
+        rows.append(board_row(move, explained))
     rows.sort(key=lambda r: (-r["likelihood"], r["label"]))
     return rows
 
 
-def board_row(ref: Any, explained: Explanation) -> dict[str, Any]:
+def board_row(move: Rumoured, explained: Explanation) -> dict[str, Any]:
+    ref = move.ref
     return {
         "id": str(uuid.UUID(ref.id)),
         "subject": ref.subject,
@@ -199,6 +157,7 @@ def board_row(ref: Any, explained: Explanation) -> dict[str, Any]:
         "relays": explained.relays,
         "last_claim": explained.last_claim.isoformat() if explained.last_claim else None,
         "resolved_by": explained.resolved_by,
+        "merged": [str(uuid.UUID(m.id)) for m in move.members[1:]],
     }
 
 
@@ -210,25 +169,31 @@ def timeline(
     settings: Settings,
     known_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The likelihood day by day, with the claims published on each day."""
-    everything = Moment(end, known_at)
-    row = conn.execute(select(rumours).where(rumours.c.id == ref.id)).one()
-    move = _move(row)
-    evidence = [_evidence(r) for r in _claims_of(conn, [ref.id], everything)]
-    resolutions = _rivals(conn, everything, move.subject_key, move.to_key).resolutions(ref.id, move)
+    """The likelihood day by day, with the claims published on each day.
+
+    Reliabilities on each day come from the outcomes resolved by that day (as the ledger
+    stands at `end`), so no day sees an outcome from after it.
+    """
+    weighing = weigh(conn, Moment(end, known_at), settings, origins_of=ref)
+    move = weighing.found.of(ref.id)
+    evidence = weighing.evidence.get(move.key, [])
+    calls = [c for record in weighing.records.values() for c in record.calls]
     if start is None:
         start = evidence[0].published if evidence else end
-    by_day: dict[date, list[Evidence]] = defaultdict(list)
+    if (end - start).days > MAX_TIMELINE_DAYS:
+        from ledger.errors import LedgerError
+
+        raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
+    by_day: dict[date, list[Evidence]] = {}
     for e in evidence:
-        by_day[e.published].append(e)
-    for r in resolutions:
-        by_day.setdefault(r.published, [])
+        by_day.setdefault(e.published, []).append(e)
     points = []
-    known = 0
+    current = None
     for day in _days(start, end):
-        while known < len(evidence) and evidence[known].published <= day:
-            known += 1
-        explained = explain(move, evidence[:known], day, settings, resolutions)
+        if current is None or any(c.resolved_on == day for c in calls):
+            known = track.records((c for c in calls if c.resolved_on <= day), settings)
+            current = replace(weighing, settings=track.learned(settings, known))
+        explained = current.explain(move, day)
         points.append(
             {
                 "date": day.isoformat(),
@@ -254,24 +219,3 @@ def _days(start: date, end: date) -> Iterator[date]:
     while day <= end:
         yield day
         day += timedelta(days=1)
-
-
-def parse_moment(as_of: str | None, known_at: str | None, today: date) -> Moment:
-    """The user's --as-of (a day; default today) and --known-at (a timestamp, or a day
-    meaning the end of that day, UTC)."""
-    from ledger.claims import check_date
-    from ledger.errors import InvalidClaim
-
-    day = today if as_of is None else check_date("as-of", as_of, date.max)
-    if known_at is None:
-        return Moment(day)
-    try:
-        if len(known_at.strip()) == 10:
-            stamp = datetime.combine(check_date("known-at", known_at, date.max), time.max)
-        else:
-            stamp = datetime.fromisoformat(known_at.strip())
-    except ValueError:
-        raise InvalidClaim("known-at", f"{known_at!r} is not an ISO timestamp") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return Moment(day, stamp)

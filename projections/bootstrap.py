@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ledger.aliases import AliasKind
 from ledger.application import Clock, RumourLedger, utc_now
 from ledger.errors import LedgerError, StoreError
+from ledger.guards import install as install_guards
 from ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
 from projections import claims as claims_model
+from projections.aliases import alias_map
 from projections.views import locate_claim
 
 
@@ -50,6 +53,10 @@ class Ledger:
     def locate(self, claim_id: uuid.UUID) -> uuid.UUID | None:
         with self.reading() as conn:
             return locate_claim(conn, claim_id)
+
+    def alias_map(self, kind: AliasKind) -> dict[str, str]:
+        with self.reading() as conn:
+            return alias_map(conn, kind)
 
     def close(self) -> None:
         if not self.closed:
@@ -87,6 +94,7 @@ def open_ledger(
             clock=clock,
             user=user or os_user(),
             locate=lambda claim_id: ledger_box[0].locate(claim_id),
+            aliases=lambda kind: ledger_box[0].alias_map(kind),
         )
     except LedgerError:
         engine.dispose()
@@ -96,6 +104,11 @@ def open_ledger(
         raise _unusable(store, error) from None
     ledger = Ledger(store=store, app=app, engine=engine)
     ledger_box.append(ledger)
+    try:
+        install_guards(engine, store)  # append-only triggers; one catalogue query when present
+    except BaseException:
+        ledger.close()
+        raise
     return ledger
 
 

@@ -15,13 +15,7 @@ MARKERS = {
 
 def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
     """Likelihood as a line, with reports, denials and confirmations marked on it."""
-    try:
-        import matplotlib
-    except ImportError:
-        from ledger.errors import LedgerError
-
-        raise LedgerError("--plot needs matplotlib: pip install 'rumour-ledger[plot]'") from None
-    matplotlib.use("Agg")
+    _matplotlib()
     import matplotlib.pyplot as plt
 
     days = [date.fromisoformat(p["date"]) for p in points]
@@ -47,3 +41,54 @@ def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def draw_reliability(scores: dict[str, Any], path: Path, title: str) -> None:
+    """The reliability diagram: forecast against share that happened, model and baselines."""
+    _matplotlib()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=100)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
+    series = [("model", scores["model"]), *scores["baselines"].items()]
+    for name, result in series:
+        points = [
+            (b["mean_forecast"], b["happened"], b["count"])
+            for b in result["reliability"]
+            if b["count"]
+        ]
+        if points:
+            xs, ys, _counts = zip(*points, strict=True)
+            ax.plot(
+                xs, ys, marker="o", label=f"{name.replace('_', ' ')} (Brier {result['brier']:.3f})"
+            )
+            if name == "model":
+                for x, y, n in points:
+                    ax.annotate(
+                        str(n),
+                        (x, y),
+                        textcoords="offset points",
+                        xytext=(4, -10),
+                        fontsize="x-small",
+                    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("forecast likelihood")
+    ax.set_ylabel("share that happened")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        from ledger.errors import LedgerError
+
+        raise LedgerError("--plot needs matplotlib: pip install 'rumour-ledger[plot]'") from None
+    matplotlib.use("Agg")
+    return matplotlib

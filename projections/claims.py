@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ledger.aliases import Alias
 from ledger.application import RumourLedger
 from ledger.claims import move_label
 from ledger.domain import Rumour
 from ledger.errors import LedgerBusy, StoreError
 from ledger.names import name_key, optional_key
-from projections.tables import claims, metadata, positions, rumours
+from projections.tables import aliases, claims, metadata, positions, rumours
 
 NAME = "claims"
 BATCH = 5_000
@@ -34,9 +35,12 @@ class Batch:
     rumours: list[dict[str, Any]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
     retractions: list[dict[str, Any]] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, event: Any, position: int) -> None:
-        if isinstance(event, Rumour.Opened):
+        if isinstance(event, Alias.Declared | Alias.Redeclared | Alias.Removed):
+            self.aliases.append(alias_row(event, position))
+        elif isinstance(event, Rumour.Opened):
             self.rumours.append(opened_row(event, position))
         elif isinstance(event, Rumour.Retracted):
             self.claims.append(retraction_row(event, position))
@@ -49,6 +53,40 @@ class Batch:
             )
         else:
             self.claims.append(claim_row(event, position))
+
+
+def alias_row(event: Any, position: int) -> dict[str, Any]:
+    """An alias event; a redeclaration or removal takes its kind and name from its stream."""
+    canonical = None if isinstance(event, Alias.Removed) else event.canonical
+    declared = isinstance(event, Alias.Declared)
+    return {
+        "id": event.event_id.hex,
+        "alias_id": event.originator_id.hex,
+        "kind": event.kind if declared else None,
+        "name": event.name if declared else None,
+        "name_key": name_key(event.name) if declared else None,
+        "action": "unalias" if canonical is None else "alias",
+        "canonical": canonical,
+        "canonical_key": optional_key(canonical),
+        "position": position,
+        "recorded_by": event.recorded_by,
+        "recorded_at": naive_utc(event.timestamp),
+    }
+
+
+def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    known: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["kind"] is not None:
+            known[row["alias_id"]] = row
+            continue
+        if row["alias_id"] not in known:
+            first = conn.execute(
+                select(aliases).where(aliases.c.alias_id == row["alias_id"]).limit(1)
+            ).one()
+            known[row["alias_id"]] = first._asdict()
+        declared = known[row["alias_id"]]
+        row.update(kind=declared["kind"], name=declared["name"], name_key=declared["name_key"])
 
 
 def opened_row(event: Rumour.Opened, position: int) -> dict[str, Any]:
@@ -155,6 +193,9 @@ def _commit(app: RumourLedger, engine: Engine, start: int, notifications: Sequen
                 conn.execute(insert(rumours), batch.rumours)
             if batch.claims:
                 conn.execute(insert(claims), batch.claims)
+            if batch.aliases:
+                _fill_alias_names(conn, batch.aliases)
+                conn.execute(insert(aliases), batch.aliases)
             for retraction in batch.retractions:
                 conn.execute(
                     update(claims)
@@ -178,6 +219,7 @@ def rebuild(
     with engine.begin() as conn:
         conn.execute(claims.delete())
         conn.execute(rumours.delete())
+        conn.execute(aliases.delete())
         conn.execute(positions.delete().where(positions.c.name == NAME))
     return catch_up(app, engine, progress=progress, batch=batch)
 

@@ -109,6 +109,10 @@ class Settings:
     reliabilities: Mapping[str, float] = field(default_factory=dict)
     # Makes one first-party denial take a typical open rumour to a few percent.
     first_party_weight: float = 6.0
+    # How many claims' worth of belief the reliability prior carries against a track record.
+    reliability_prior_strength: float = 10.0
+    # A report is right if the move is confirmed within this many days of it.
+    horizon_days: float = 365.0
 
     def __post_init__(self) -> None:
         _check_probability("prior", self.prior)
@@ -117,6 +121,10 @@ class Settings:
             _check_probability(f"reliabilities[{key!r}]", value)
         if not (math.isfinite(self.half_life_days) and self.half_life_days > 0):
             raise ValueError(f"half_life_days must be positive, got {self.half_life_days!r}")
+        for name in ("reliability_prior_strength", "horizon_days"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be positive, got {value!r}")
         # Below 1 a party to the move would count for less than a bystander.
         if not (math.isfinite(self.first_party_weight) and self.first_party_weight >= 1):
             raise ValueError(

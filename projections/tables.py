@@ -70,3 +70,21 @@ claims = Table(
     Index("ix_claims_cites_key", "cites_key"),
     Index("ix_claims_published", "published"),
 )
+
+# Every alias event, so the names in force can be read as of any recording time.
+aliases = Table(
+    "aliases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("alias_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("canonical", Text),
+    Column("canonical_key", Text),
+    Column("position", Integer, nullable=False, unique=True),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_aliases_kind_name", "kind", "name_key"),
+)

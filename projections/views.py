@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
+from ledger.aliases import AliasKind
 from ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
+from ledger.interchange import CLAIM_FIELDS
 from ledger.names import name_key
+from projections.aliases import Names, names_in_force
 from projections.tables import claims, rumours
 
 SHORT_ID = 8
@@ -122,7 +126,10 @@ def find_rumour(conn: Connection, query: str) -> RumourRef:
     text = query.strip()
     found = _by_id_prefix(conn, text) if _looks_like_id(text) else []
     if not found:
-        found = _by_names(conn, text, exact=True) or _by_names(conn, text, exact=False)
+        names = names_in_force(conn)
+        found = _by_names(conn, text, names, exact=True) or _by_names(
+            conn, text, names, exact=False
+        )
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -160,13 +167,15 @@ def parse_move_text(text: str) -> tuple[str, str | None, str | None, bool]:
     return name_key(text), None, None, False
 
 
-def _by_names(conn: Connection, text: str, *, exact: bool) -> list[RumourRef]:
-    """Rumours whose names equal (or, failing that, contain) the names typed."""
+def _by_names(conn: Connection, text: str, names: Names, *, exact: bool) -> list[RumourRef]:
+    """Rumours whose names equal (through the aliases in force) or, failing that, contain
+    the names typed; several stored rumours of one aliased move count as one."""
     subject, from_, to, no_to = parse_move_text(text)
 
     def matches(column: Any, key: str) -> Any:
         if exact:
-            return column == key
+            kind = AliasKind.PERSON if column is rumours.c.subject_key else AliasKind.CLUB
+            return column.in_(names.aliases_of(kind, names.resolve(kind, key)))
         escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.like(f"%{escaped}%", escape="\\")
 
@@ -179,8 +188,12 @@ def _by_names(conn: Connection, text: str, *, exact: bool) -> list[RumourRef]:
         conditions.append(matches(rumours.c.to_key, to))
     elif no_to:
         conditions.append(rumours.c.to_key.is_(None))
-    rows = conn.execute(select(rumours).where(*conditions).limit(20))
-    return [_ref(row) for row in rows]
+    rows = conn.execute(select(rumours).where(*conditions).order_by(rumours.c.position).limit(20))
+    moves: dict[tuple[Any, ...], RumourRef] = {}
+    for row in rows:
+        key = (names.person(row.subject_key), names.club(row.from_key), names.club(row.to_key))
+        moves.setdefault(key, _ref(row))
+    return list(moves.values())
 
 
 def suggest(conn: Connection, text: str, limit: int = 3) -> list[str]:
@@ -225,3 +238,27 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     if len(rows) > 1:
         raise UnknownEvent(f"{text!r} matches several events: give more of the id")
     return uuid.UUID(rows[0].id)
+
+
+CSV_COLUMNS = (*CLAIM_FIELDS, "retracted", "retracted_by")
+
+
+def claim_table(conn: Connection) -> Iterator[dict[str, Any]]:
+    """Every claim as one flat row, in recorded order, for spreadsheets."""
+    query = (
+        select(claims, rumours.c.subject, rumours.c.from_club, rumours.c.to_club, rumours.c.role)
+        .join(rumours, rumours.c.id == claims.c.rumour_id)
+        .where(claims.c.kind != "retraction")
+        .order_by(claims.c.position)
+    )
+    for row in conn.execute(query):
+        event = event_dict(row)
+        event["official"] = "true" if event["official"] else "false"
+        event["retracted"] = "true" if event["retracted"] else "false"
+        yield {
+            **{k: event[k] for k in CSV_COLUMNS if k in event},
+            "subject": row.subject,
+            "from": row.from_club,
+            "to": row.to_club,
+            "role": row.role,
+        }

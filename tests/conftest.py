@@ -130,3 +130,20 @@ def open_fresh(
 
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def rumour_on_demo(location: str) -> Callable[..., object]:
+    """Runs `rumour ARGS --db LOCATION` in-process on a ledger holding the demo."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+
+    def run(*args: str) -> object:
+        return runner.invoke(cli, [*args, "--db", location])
+
+    imported = run("import", str(EXAMPLES / "alonso-2024.jsonl"))
+    assert imported.exit_code == 0, imported.output
+    return run

@@ -159,6 +159,7 @@ def test_parse_moment_reads_days_and_timestamps():
 # --- the laws, over generated ledgers ------------------------------------------------------
 
 PEOPLE = ["Xabi Alonso", "Kylian Mbappé", "Martin Ødegaard"]
+ROLES = {"Xabi Alonso": "coach", "Kylian Mbappé": "player", "Martin Ødegaard": "player"}
 CLUBS = ["Real Madrid", "Bayern München", "Arsenal", "Liverpool"]
 SOURCES = ["Sport", "Marca", "Bild", "SPOX", "The Athletic", "Real Madrid", "Xabi Alonso"]
 START = date(2024, 1, 1)
@@ -179,7 +180,8 @@ def ledger_lines(draw, min_size=1, max_size=14):
                 "type": draw(st.sampled_from(["report"] * 5 + ["denial"] * 2 + ["confirmation"])),
                 "subject": subject,
                 "to": to,
-                "role": draw(st.sampled_from(["player", "coach"])),
+                # A rumour's role is fixed when it is first recorded, so keep it one per person.
+                "role": ROLES[subject],
                 "source": source,
                 "cites": cites,
                 "official": draw(st.booleans()),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from cli.main import cli
 from conftest import EXAMPLES
 
 DEMO = str(EXAMPLES / "alonso-2024.jsonl")
@@ -15,14 +13,8 @@ REAL = "Xabi Alonso -> Real Madrid"
 
 
 @pytest.fixture
-def rumour(location):
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(cli, [*args, "--db", location])
-
-    assert run("import", DEMO).exit_code == 0
-    return run
+def rumour(rumour_on_demo):
+    return rumour_on_demo
 
 
 def test_board_as_of_the_end_of_2024_lists_both_seed_rumours(rumour):

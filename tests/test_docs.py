@@ -34,8 +34,10 @@ def test_every_command_is_in_the_readme():
 
 
 def test_every_interchange_field_is_documented():
-    from ledger.interchange import CLAIM_FIELDS, RETRACTION_FIELDS
+    from ledger.interchange import FIELDS_BY_TYPE
 
     fmt = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
-    for field in {*CLAIM_FIELDS, *RETRACTION_FIELDS}:
-        assert f"`{field}`" in fmt, field
+    for kind, fields in FIELDS_BY_TYPE.items():
+        assert f'`"{kind}"`' in fmt, kind
+        for field in fields:
+            assert f"`{field}`" in fmt, field

@@ -28,7 +28,7 @@ def test_the_default_ledger_lives_in_the_user_data_directory(tmp_path):
 def test_a_postgresql_url_selects_the_postgres_recorders():
     store = open_store("postgresql://alice:secret@db.example:6543/desk?schema=transfers")
     env = store.event_env()
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "ledger.pgstore:LedgerPostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.example",
         "6543",
@@ -73,16 +73,35 @@ def test_an_unreachable_postgresql_server_is_a_clear_error():
 
 
 def test_a_read_only_ledger_can_be_read_but_not_written(tmp_path: Path):
-    if os.geteuid() == 0:
-        pytest.skip("root ignores file permissions")
+    """Read-only by its URL, which binds root too (file modes: tests/test_trust_hostile.py)."""
+    from ledger.claims import Kind, make_claim, make_move
+    from projections.views import rumour_list
+
     path = tmp_path / "ro.db"
     with open_ledger(path) as ledger:
+        move = make_move("Xabi Alonso", None, "Real Madrid")
+        ledger.app.record(
+            make_claim(
+                Kind.REPORT, move, source="Sport", published="2024-10-28", today=ledger.app.today
+            )
+        )
         ledger.catch_up()
-    path.chmod(0o444)
-    tmp_path.chmod(0o555)
-    try:
-        with pytest.raises(StoreError), open_ledger(path) as ledger:
-            ledger.catch_up()
-    finally:
-        tmp_path.chmod(0o755)
-        path.chmod(0o644)
+    before = path.read_bytes()
+    with open_ledger(f"sqlite:///{path}?mode=ro") as ledger:
+        assert ledger.store.read_only
+        with ledger.reading() as conn:
+            assert [r["subject"] for r in rumour_list(conn)] == ["Xabi Alonso"]
+        again = make_claim(
+            Kind.DENIAL, move, source="Kicker", published="2024-10-29", today=ledger.app.today
+        )
+        with pytest.raises(StoreError, match="read-only"):
+            ledger.app.record(again)
+    assert path.read_bytes() == before
+
+
+def test_a_sqlite_url_takes_only_the_read_only_option(tmp_path: Path):
+    assert not open_store(f"sqlite:///{tmp_path}/a.db?mode=rw").read_only
+    with pytest.raises(StoreError, match="only option"):
+        open_store(f"sqlite:///{tmp_path}/a.db?cache=shared")
+    with pytest.raises(StoreError, match=r"no ledger at .* to open read-only"):
+        open_store(f"sqlite:///{tmp_path}/missing.db?mode=ro")

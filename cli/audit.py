@@ -1,0 +1,399 @@
+"""Commands that audit the record: audit source/rumour/log, sources, and aliases."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cli.likelihood import config_option
+from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.recording import recorder_option
+from cli.render import print_json, print_table, safe, short
+
+KINDS = ("source", "club", "person")
+
+
+@cli.group()
+def audit() -> None:
+    """Who claimed what, how it turned out, and the raw trail of entries.
+
+    Example:
+
+        rumour audit source Sport
+    """
+
+
+def _as_of_option(func: Any) -> Any:
+    return click.option(
+        "--as-of",
+        metavar="DATE",
+        help="Use only claims published, and outcomes known, by DATE. [default: today]",
+    )(func)
+
+
+@audit.command(name="source")
+@click.argument("name")
+@_as_of_option
+@config_option
+@json_option
+@db_option
+@click.pass_context
+def audit_source(
+    ctx: click.Context,
+    name: str,
+    as_of: str | None,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Every claim by a source, the relays of it by others, and its track record.
+
+    Example:
+
+        rumour audit source Sport --as-of 2025-06-30
+    """
+    from projections.audit import source_audit
+    from projections.config import load_settings
+    from projections.evidence import parse_moment
+
+    settings = load_settings(config)
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        result = source_audit(conn, name, moment, settings)
+    if as_json:
+        print_json(result)
+        return
+    _claims_table(f"claims by {result['source']}", result["claims"])
+    if result["relayed_by_others"]:
+        _claims_table(f"relays of {result['source']} by other outlets", result["relayed_by_others"])
+    _record_lines(result["track_record"])
+
+
+def _claims_table(title: str, entries: list[dict[str, Any]]) -> None:
+    rows = []
+    for e in entries:
+        kind = e["type"] + (" [retracted]" if e["retracted"] else "")
+        source = e["source"] + (f" (citing {e['cites']})" if e["cites"] else "")
+        rows.append(
+            [
+                e["date"],
+                kind,
+                e["rumour"],
+                source,
+                e["claim"] or "",
+                e["outcome"],
+                short(e["id"]),
+                e["recorded_at"][:16].replace("T", " "),
+                e["recorded_by"],
+            ]
+        )
+    print_table(
+        ["DATE", "TYPE", "RUMOUR", "SOURCE", "CLAIM", "OUTCOME", "ID", "RECORDED AT", "BY"],
+        rows,
+        title=title,
+        wrap=("RUMOUR", "CLAIM", "SOURCE"),
+    )
+
+
+def _record_lines(record: dict[str, Any]) -> None:
+    hit = "-" if record["hit_rate"] is None else f"{record['hit_rate']:.0%}"
+    brier = "-" if record["brier"] is None else f"{record['brier']:.3f}"
+    click.echo(
+        safe(
+            f"track record: {record['scored']} scored on resolved rumours, {record['right']} "
+            f"right, {record['wrong']} wrong, hit rate {hit}, Brier {brier}; reliability "
+            f"{record['reliability']:.0%} (prior {record['prior_reliability']:.0%})"
+            + ("" if record["enough_data"] else "; not enough data to judge")
+        )
+    )
+    if record["relayed_scored"]:
+        click.echo(
+            f"as a relay: {record['relayed_scored']} scored, {record['relayed_right']} right, "
+            f"{record['relayed_wrong']} wrong"
+        )
+
+
+@audit.command(name="rumour")
+@click.argument("rumour")
+@_as_of_option
+@config_option
+@json_option
+@db_option
+@click.pass_context
+def audit_rumour(
+    ctx: click.Context,
+    rumour: str,
+    as_of: str | None,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Who said what about one move, by originating source, and who turned out right.
+
+    Example:
+
+        rumour audit rumour "Xabi Alonso -> Real Madrid"
+    """
+    from projections.audit import rumour_audit
+    from projections.config import load_settings
+    from projections.evidence import parse_moment
+    from projections.views import find_rumour
+
+    settings = load_settings(config)
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        ref = find_rumour(conn, rumour)
+        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        result = rumour_audit(conn, ref, moment, settings)
+    if as_json:
+        print_json(result)
+        return
+    outcome = result["outcome"] + (
+        f" on {result['resolved_on']} ({result['resolved_by']})" if result["resolved_on"] else ""
+    )
+    click.echo(safe(f"{ref.label} ({ref.role}): {outcome}"))
+    rows = []
+    for group in result["origins"]:
+        verdict = {True: "right", False: "wrong", None: ""}[group["turned_out_right"]]
+        for e in group["claims"] + group["relays"]:
+            marks = [
+                m
+                for m, on in (
+                    ("first to report", e["first_to_report"]),
+                    ("last to deny", e["last_to_deny"]),
+                    ("retracted", e["retracted"]),
+                )
+                if on
+            ]
+            who = e["source"] if e in group["claims"] else f"  relayed by {e['source']}"
+            rows.append(
+                [
+                    group["origin"],
+                    who,
+                    e["date"],
+                    e["type"],
+                    ", ".join(marks),
+                    verdict if e in group["claims"] else "",
+                    e["claim"] or "",
+                ]
+            )
+    print_table(
+        ["ORIGIN", "SOURCE", "DATE", "STANCE", "MARKS", "TURNED OUT", "CLAIM"],
+        rows,
+        wrap=("CLAIM", "ORIGIN", "SOURCE"),
+    )
+
+
+@audit.command(name="log")
+@click.option("--since", metavar="TIMESTAMP", help="Only entries recorded at or after this.")
+@click.option("--recorded-by", metavar="USER", help="Only entries recorded by this user.")
+@json_option
+@db_option
+@click.pass_context
+def audit_log(
+    ctx: click.Context, since: str | None, recorded_by: str | None, as_json: bool, db: str | None
+) -> None:
+    """The raw trail of entries in recorded order: who recorded what, and when.
+
+    With --json, one JSON object per line (JSON Lines).
+
+    Example:
+
+        rumour audit log --since 2025-01-01 --recorded-by desk --json
+    """
+    from projections.audit import audit_log as trail
+    from projections.evidence import parse_moment
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        stamp = None if since is None else parse_moment(None, since, ledger.app.today).known_at
+        if stamp is not None and since is not None and len(since.strip()) == 10:
+            stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
+        entries = trail(conn, stamp, recorded_by)
+    if as_json:
+        for entry in entries:
+            click.echo(json.dumps(entry, ensure_ascii=False))
+        return
+    rows = []
+    for e in entries:
+        if e["type"] in ("alias", "unalias"):
+            what = f"{e['kind']} {e['name']!r}" + (
+                f" = {e['canonical']!r}" if e["type"] == "alias" else ""
+            )
+        elif e["type"] == "retraction":
+            what = f"retracts {short(e['retracts'])}: {e['reason']}"
+        else:
+            what = f"{e['rumour']} / {e['source']}"
+        rows.append(
+            [
+                e["recorded_at"][:19].replace("T", " "),
+                e["recorded_by"],
+                e["type"],
+                what,
+                short(e["id"]),
+            ]
+        )
+    print_table(["RECORDED AT", "BY", "TYPE", "WHAT", "ID"], rows, wrap=("WHAT",))
+
+
+@cli.command()
+@click.option("--as-of", metavar="DATE", help="Records as known on DATE. [default: today]")
+@click.option(
+    "--sort",
+    type=click.Choice(("reliability", "claims", "brier")),
+    default="reliability",
+    show_default=True,
+)
+@config_option
+@json_option
+@db_option
+@click.pass_context
+def sources(
+    ctx: click.Context,
+    as_of: str | None,
+    sort: str,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """The league table of sources: claims, track record and reliability.
+
+    Example:
+
+        rumour sources --sort brier
+    """
+    from projections.audit import league
+    from projections.config import load_settings
+    from projections.evidence import parse_moment
+
+    settings = load_settings(config)
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        table = league(conn, moment, settings, sort)
+    if as_json:
+        print_json(table)
+        return
+    rows = []
+    for r in table:
+        hit = "-" if r["hit_rate"] is None else f"{r['hit_rate']:.0%}"
+        brier = "-" if r["brier"] is None else f"{r['brier']:.3f}"
+        note = "" if r["enough_data"] else "not enough data"
+        rows.append(
+            [
+                r["source"],
+                r["claims"],
+                r["relayed_by_others"],
+                r["scored"],
+                r["right"],
+                r["wrong"],
+                hit,
+                brier,
+                f"{r['reliability']:.0%}",
+                note,
+            ]
+        )
+    print_table(
+        [
+            "SOURCE",
+            "CLAIMS",
+            "RELAYED BY OTHERS",
+            "SCORED",
+            "RIGHT",
+            "WRONG",
+            "HIT RATE",
+            "BRIER",
+            "RELIABILITY",
+            "",
+        ],
+        rows,
+        title=f"as of {moment.as_of.isoformat()}",
+        wrap=("SOURCE",),
+    )
+
+
+@cli.group()
+def alias() -> None:
+    """Declare that one name stands for another (recorded as an event).
+
+    Example:
+
+        rumour alias source "Diario Sport" "Sport"
+    """
+
+
+@cli.group()
+def unalias() -> None:
+    """Make a name stand only for itself again (recorded as an event).
+
+    Example:
+
+        rumour unalias source "Diario Sport"
+    """
+
+
+def _alias_command(kind: str) -> None:
+    @alias.command(
+        name=kind,
+        help=f"Make NAME stand for CANONICAL, a {kind} name.\n\n"
+        f"Example:\n\n    rumour alias {kind} NAME CANONICAL",
+    )
+    @click.argument("name")
+    @click.argument("canonical")
+    @recorder_option
+    @db_option
+    @click.pass_context
+    def declare(
+        ctx: click.Context, name: str, canonical: str, recorded_by: str | None, db: str | None
+    ) -> None:
+        from ledger.aliases import make_alias
+
+        with open_ledger_for(ctx, db, recorded_by) as ledger:
+            changed = ledger.app.declare_alias(make_alias(kind, name, canonical))
+        click.echo(f"{name} = {canonical}" if changed else "already in force: nothing added")
+
+    @unalias.command(
+        name=kind,
+        help=f"Make NAME, a {kind} name, stand only for itself.\n\n"
+        f"Example:\n\n    rumour unalias {kind} NAME",
+    )
+    @click.argument("name")
+    @recorder_option
+    @db_option
+    @click.pass_context
+    def remove(ctx: click.Context, name: str, recorded_by: str | None, db: str | None) -> None:
+        from ledger.aliases import make_unalias
+
+        with open_ledger_for(ctx, db, recorded_by) as ledger:
+            changed = ledger.app.remove_alias(make_unalias(kind, name))
+        click.echo(f"{name} stands for itself" if changed else "not an alias now: nothing added")
+
+
+for _kind in KINDS:
+    _alias_command(_kind)
+
+
+@cli.command(name="aliases")
+@click.option("--known-at", metavar="TIMESTAMP", help="As the ledger held them then.")
+@json_option
+@db_option
+@click.pass_context
+def aliases_(ctx: click.Context, known_at: str | None, as_json: bool, db: str | None) -> None:
+    """The aliases in force: each name and the name it stands for.
+
+    Example:
+
+        rumour aliases --json
+    """
+    from projections.audit import aliases_in_force
+    from projections.evidence import parse_moment
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        moment = parse_moment(None, known_at, ledger.app.today)
+        rows = aliases_in_force(conn, moment.known_at)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        ["KIND", "NAME", "STANDS FOR", "RESOLVES TO"],
+        [[r["kind"], r["name"], r["canonical"], r["resolves_to"]] for r in rows],
+    )

@@ -1,0 +1,145 @@
+"""eventsourcing's PostgreSQL recorders, made usable by a writer role that may only INSERT.
+
+Three changes to the built-in recorders, nothing else:
+
+- Opening skips the library's DDL (CREATE TABLE/TYPE/INDEX/FUNCTION) when every object it
+  would create already exists: one catalogue query instead of six statements, and a role
+  without CREATE on the schema can open a ledger its owner created.
+- The write lock that keeps notification ids in commit order (`LOCK TABLE ... IN EXCLUSIVE
+  MODE`, which PostgreSQL grants only to roles with UPDATE, DELETE or TRUNCATE) is taken
+  through `rumour_ledger_lock_events()`, a SECURITY DEFINER function owned by the table's
+  owner. The lock and its mode are the same; the writer needs only EXECUTE on the function.
+- Events are inserted in a plain transaction rather than in psycopg's pipeline mode, which
+  deadlocks now and then on very large batches (an import of 20,000 lines hung 1 run in 3:
+  client waiting in Pipeline.sync, server in ClientRead; psycopg issue 685 is of the kind).
+
+Selected with PERSISTENCE_MODULE=ledger.pgstore:LedgerPostgresFactory (ledger/store.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composed, Identifier, Literal
+
+LOCK_FUNCTION = "rumour_ledger_lock_events"
+
+
+def _ddl_lock(schema: str) -> Composed:
+    """Serialises concurrent first opens, so two creators never race on the catalogue."""
+    return SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+        Literal(f"rumour-ledger ddl {schema}")
+    )
+
+
+def _exists(datastore: PostgresDatastore, checks: list[tuple[str, str]]) -> bool:
+    """True if every (kind, qualified name) exists; kind is regclass, regtype or regprocedure."""
+    parts = [SQL("to_{}({}) IS NOT NULL").format(SQL(kind), Literal(name)) for kind, name in checks]
+    query = SQL("SELECT ") + SQL(" AND ").join(parts) + SQL(" AS found")
+    with datastore.transaction(commit=False) as curs:
+        curs.execute(query, prepare=False)
+        row = curs.fetchone()
+    return bool(row and row["found"])
+
+
+def _quoted(*names: str) -> str:
+    return ".".join('"' + name.replace('"', '""') + '"' for name in names)
+
+
+class LedgerAggregateRecorder(PostgresAggregateRecorder):
+    """The snapshots recorder: creates its table only if it is missing."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements.insert(0, _ddl_lock(datastore.schema))
+
+    def ledger_objects(self) -> list[tuple[str, str]]:
+        schema = self.datastore.schema
+        return [
+            ("regclass", _quoted(schema, self.events_table_name)),
+            ("regtype", _quoted(schema, self.stored_event_type_name)),
+        ]
+
+    def create_table(self) -> None:
+        if _exists(self.datastore, self.ledger_objects()):
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
+
+class LedgerApplicationRecorder(PostgresApplicationRecorder):
+    """The events recorder: creates only what is missing, locks through a function."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(datastore.schema)
+        table = Identifier(self.events_table_name)
+        function = Identifier(LOCK_FUNCTION)
+        self.sql_create_statements.insert(0, _ddl_lock(datastore.schema))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS void "
+                "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS "
+                "$$BEGIN LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; END$$"
+            ).format(schema=schema, function=function, table=table)
+        )
+        # Only roles the owner grants EXECUTE to may take the lock (and so hold up writers).
+        self.sql_create_statements.append(
+            SQL("REVOKE ALL ON FUNCTION {schema}.{function}() FROM PUBLIC").format(
+                schema=schema, function=function
+            )
+        )
+        self.lock_table_statements = [
+            self.lock_table_statements[0],  # SET LOCAL lock_timeout = ...
+            SQL("SELECT {schema}.{function}()").format(schema=schema, function=function),
+        ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """As the library does it (lock, notify, insert, notification ids), minus the pipeline."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def ledger_objects(self) -> list[tuple[str, str]]:
+        schema = self.datastore.schema
+        event_type = _quoted(schema, self.stored_event_type_name)
+        return [
+            ("regclass", _quoted(schema, self.events_table_name)),
+            ("regclass", _quoted(schema, self.notification_id_index_name)),
+            ("regtype", event_type),
+            (
+                "regprocedure",
+                f"{_quoted(schema, self.pg_function_name_insert_events)}({event_type}[])",
+            ),
+            ("regprocedure", f"{_quoted(schema, LOCK_FUNCTION)}()"),
+        ]
+
+    def create_table(self) -> None:
+        if _exists(self.datastore, self.ledger_objects()):
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    aggregate_recorder_class = LedgerAggregateRecorder
+    application_recorder_class = LedgerApplicationRecorder

@@ -1,0 +1,289 @@
+"""The audit: who claimed what, how each rumour turned out, and each source's track record."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, or_, select, union_all
+
+from ledger.aliases import AliasKind
+from ledger.errors import UnknownName
+from ledger.names import name_key
+from projections import records as track
+from projections.board import Weighing, weigh
+from projections.claims import naive_utc
+from projections.evidence import Moment, MoveKey, live
+from projections.likelihood import Settings
+from projections.tables import aliases, claims, rumours
+from projections.views import RumourRef, event_dict
+
+SORTS = ("reliability", "claims", "brier")
+TOO_FEW = 5  # fewer scored calls than this is "not enough data"
+
+
+def outcome_word(weighing: Weighing, key: MoveKey) -> str:
+    move = weighing.found.moves.get(key)
+    evidence = weighing.evidence.get(key, [])
+    if move is None or not evidence:
+        return "open"
+    result = track.outcome(move, evidence, weighing.rivals, weighing.moment.as_of)
+    if result is None:
+        return "open"
+    return "happened" if result.happened else "did not happen"
+
+
+def known_sources(conn: Connection) -> dict[str, str]:
+    """Every source name the ledger has seen (as a source or cited), by key."""
+    names: dict[str, str] = {}
+    query = union_all(
+        select(claims.c.source_key.label("key"), claims.c.source.label("name")).where(
+            claims.c.source_key.is_not(None)
+        ),
+        select(claims.c.cites_key, claims.c.cites).where(claims.c.cites_key.is_not(None)),
+    )
+    for row in conn.execute(query):
+        names.setdefault(row.key, row.name)
+    return names
+
+
+def resolve_source(conn: Connection, weighing: Weighing, name: str) -> tuple[str, list[str]]:
+    """The canonical key of a source and every spelling of it; unknown names get suggestions."""
+    names = weighing.found.names
+    canonical = names.source(name_key(name))
+    spellings = names.aliases_of(AliasKind.SOURCE, canonical)
+    known = known_sources(conn)
+    if not any(s in known for s in spellings):
+        raise UnknownName(_unknown("source", name, list(known.values())))
+    return canonical, spellings
+
+
+def _unknown(kind: str, name: str, candidates: list[str]) -> str:
+    from rapidfuzz import fuzz, process
+
+    matches = process.extract(
+        name_key(name),
+        {c: name_key(c) for c in candidates},
+        scorer=fuzz.WRatio,
+        limit=3,
+        score_cutoff=60,
+    )
+    message = f"no {kind} named {name!r} in the ledger"
+    if matches:
+        message += "; did you mean " + ", ".join(repr(m[2]) for m in matches) + "?"
+    return message
+
+
+def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings) -> dict[str, Any]:
+    """Every claim by a source and every relay of it, in date order, with its track record."""
+    weighing = weigh(conn, moment, settings)
+    canonical, spellings = resolve_source(conn, weighing, name)
+    query = (
+        select(claims, rumours.c.label)
+        .join(rumours, rumours.c.id == claims.c.rumour_id)
+        .where(
+            claims.c.kind != "retraction",
+            claims.c.published <= moment.as_of,
+            or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
+        )
+        .order_by(claims.c.published, claims.c.position)
+    )
+    own, relayed = [], []
+    for row in conn.execute(query):
+        entry = {
+            **event_dict(row),
+            "rumour": row.label,
+            "rumour_id": str(uuid.UUID(row.rumour_id)),
+            "outcome": outcome_word(weighing, weighing.found.key_of[row.rumour_id]),
+        }
+        (own if row.source_key in spellings else relayed).append(entry)
+    record = weighing.records.get(canonical) or track.Record(canonical, name)
+    if not record.calls:
+        record.prior = settings.reliability_for(canonical)
+        record.reliability = weighing.settings.reliability_for(canonical)
+    shown = known_sources(conn).get(canonical) or weighing.found.names.canonical_name(
+        AliasKind.SOURCE, canonical, name
+    )
+    return {
+        "source": shown,
+        "aliases": [s for s in spellings if s != canonical],
+        "as_of": moment.as_of.isoformat(),
+        "claims": own,
+        "relayed_by_others": relayed,
+        "track_record": {
+            **record.to_dict(),
+            "source": shown,
+            "enough_data": len(record.calls) >= TOO_FEW,
+        },
+        "calls": [_call_dict(c) for c in record.calls],
+        "relayed_calls": [_call_dict(c) for c in record.relay_calls],
+    }
+
+
+def _call_dict(call: track.Call) -> dict[str, Any]:
+    return {
+        "rumour": call.label,
+        "stance": call.kind,
+        "date": call.published.isoformat(),
+        "claim_id": str(uuid.UUID(call.claim_id)),
+        "outcome": "happened" if call.happened else "did not happen",
+        "resolved_on": call.resolved_on.isoformat(),
+        "right": call.right,
+    }
+
+
+def rumour_audit(
+    conn: Connection, ref: RumourRef, moment: Moment, settings: Settings
+) -> dict[str, Any]:
+    """Who said what about one move, grouped by origin with relays, and who was right."""
+    weighing = weigh(conn, moment, settings, origins_of=ref)
+    move = weighing.found.of(ref.id)
+    rows = conn.execute(
+        select(claims)
+        .where(claims.c.rumour_id.in_(move.ids), claims.c.published <= moment.as_of)
+        .order_by(claims.c.published, claims.c.position)
+    ).all()
+    names = weighing.found.names
+    by_origin: dict[str, dict[str, Any]] = {}
+    reports = [r for r in rows if r.kind == "report" and r.retracted_by is None]
+    denials = [r for r in rows if r.kind == "denial" and r.retracted_by is None]
+    first_report = reports[0].id if reports else None
+    last_denial = denials[-1].id if denials else None
+    retractions = []
+    for row in rows:
+        if row.kind == "retraction":
+            retractions.append(event_dict(row))
+            continue
+        origin_key = names.source(row.cites_key or row.source_key)
+        relay = names.source(row.source_key) != origin_key
+        group = by_origin.setdefault(
+            origin_key,
+            {"origin": row.cites if relay else row.source, "claims": [], "relays": []},
+        )
+        entry = {
+            **event_dict(row),
+            "first_to_report": row.id == first_report,
+            "last_to_deny": row.id == last_denial,
+        }
+        group["relays" if relay else "claims"].append(entry)
+    result = track.outcome(move, weighing.evidence.get(move.key, []), weighing.rivals, moment.as_of)
+    verdicts: dict[str, track.Call] = {}
+    if result is not None:
+        for call in track.calls_on(move, weighing.evidence.get(move.key, []), result, settings):
+            if not call.relayed:
+                verdicts[call.source_key] = call
+    for key, group in by_origin.items():
+        call = verdicts.get(key)
+        group["turned_out_right"] = None if call is None else call.right
+        group["scored_claim"] = None if call is None else str(uuid.UUID(call.claim_id))
+    return {
+        "rumour": ref.to_dict(),
+        "merged": [str(uuid.UUID(i)) for i in move.ids if i != ref.id],
+        "as_of": moment.as_of.isoformat(),
+        "outcome": "open"
+        if result is None
+        else ("happened" if result.happened else "did not happen"),
+        "resolved_on": None if result is None else result.resolved_on.isoformat(),
+        "resolved_by": None if result is None else result.by,
+        "origins": list(by_origin.values()),
+        "retractions": retractions,
+    }
+
+
+def league(
+    conn: Connection, moment: Moment, settings: Settings, sort: str = "reliability"
+) -> list[dict[str, Any]]:
+    """Every source with its claims and track record as of the moment."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    weighing = weigh(conn, moment, settings)
+    names = weighing.found.names
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"claims": 0, "relayed_by_others": 0})
+    shown: dict[str, str] = {}
+    query = select(claims.c.source, claims.c.source_key, claims.c.cites, claims.c.cites_key).where(
+        live(moment)
+    )
+    for row in conn.execute(query):
+        source = names.source(row.source_key)
+        counts[source]["claims"] += 1
+        shown.setdefault(source, row.source)
+        if row.cites_key is not None:
+            origin = names.source(row.cites_key)
+            if origin != source:
+                counts[origin]["relayed_by_others"] += 1
+                shown.setdefault(origin, row.cites)
+    table = []
+    for key, counted in counts.items():
+        record = weighing.records.get(key) or track.Record(key, shown[key])
+        reliability = weighing.settings.reliability_for(key)
+        table.append(
+            {
+                **record.to_dict(),
+                "source": shown[key],
+                **counted,
+                "reliability": reliability,
+                "prior_reliability": settings.reliability_for(key),
+                "enough_data": len(record.calls) >= TOO_FEW,
+            }
+        )
+    order = {
+        "reliability": lambda r: (-r["reliability"], -r["claims"], r["source"]),
+        "claims": lambda r: (-r["claims"], -r["reliability"], r["source"]),
+        "brier": lambda r: (r["brier"] is None, r["brier"] or 0.0, -r["claims"], r["source"]),
+    }
+    return sorted(table, key=order[sort])
+
+
+def audit_log(
+    conn: Connection, since: datetime | None = None, recorded_by: str | None = None
+) -> list[dict[str, Any]]:
+    """The raw trail of entries in recorded order: claims, retractions and aliases."""
+    entries = []
+    claim_query = select(claims, rumours.c.label).join(rumours, rumours.c.id == claims.c.rumour_id)
+    alias_query = select(aliases)
+    if since is not None:
+        claim_query = claim_query.where(claims.c.recorded_at >= naive_utc(since))
+        alias_query = alias_query.where(aliases.c.recorded_at >= naive_utc(since))
+    if recorded_by is not None:
+        claim_query = claim_query.where(claims.c.recorded_by == recorded_by)
+        alias_query = alias_query.where(aliases.c.recorded_by == recorded_by)
+    for row in conn.execute(claim_query):
+        entries.append((row.position, {**event_dict(row), "rumour": row.label}))
+    for row in conn.execute(alias_query):
+        entries.append(
+            (
+                row.position,
+                {
+                    "id": str(uuid.UUID(row.id)),
+                    "type": row.action,
+                    "kind": row.kind,
+                    "name": row.name,
+                    "canonical": row.canonical,
+                    "recorded_by": row.recorded_by,
+                    "recorded_at": row.recorded_at.isoformat() + "Z",
+                },
+            )
+        )
+    return [entry for _position, entry in sorted(entries, key=lambda e: e[0])]
+
+
+def aliases_in_force(conn: Connection, known_at: datetime | None = None) -> list[dict[str, str]]:
+    """Each name that stands for another, and the canonical name it finally resolves to."""
+    from projections.aliases import declarations_in_force, names_in_force
+
+    names = names_in_force(conn, known_at)
+    result = []
+    for row in declarations_in_force(conn, known_at):
+        kind = AliasKind(row.kind)
+        final = names.resolve(kind, row.name_key)
+        result.append(
+            {
+                "kind": row.kind,
+                "name": row.name,
+                "canonical": row.canonical,
+                "resolves_to": names.canonical_name(kind, final, row.canonical),
+            }
+        )
+    return result

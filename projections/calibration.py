@@ -1,0 +1,116 @@
+"""How right the board's likelihoods were: each resolved rumour scored at moments before it
+resolved, exactly as the board stood on those days, against two baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from projections import records as track
+from projections.board import Weighing, weigh
+from projections.evidence import Moment
+from projections.likelihood import Settings
+from projections.scoring import summary
+
+OFFSETS = (90, 30, 7, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """What the board said about a resolved rumour some days before it resolved."""
+
+    label: str
+    days_before: int
+    day: date
+    model: float
+    prior: float
+    majority: float
+    happened: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rumour": self.label,
+            "days_before": self.days_before,
+            "date": self.day.isoformat(),
+            "model": self.model,
+            "prior": self.prior,
+            "majority_stance": self.majority,
+            "happened": bool(self.happened),
+        }
+
+
+def forecasts(
+    conn: Connection, moment: Moment, settings: Settings, offsets: tuple[int, ...] = OFFSETS
+) -> list[Forecast]:
+    """Every resolved rumour, at each offset before its resolution on which it was on the
+    board (at least one claim published by then)."""
+    final = weigh(conn, moment, settings)
+    wanted: dict[date, list[tuple[Any, track.Outcome, int]]] = {}
+    for key, move in final.found.moves.items():
+        evidence = final.evidence.get(key, [])
+        result = track.outcome(move, evidence, final.rivals, moment.as_of) if evidence else None
+        if result is None:
+            continue
+        for offset in offsets:
+            day = result.resolved_on - timedelta(days=offset)
+            if evidence and evidence[0].published <= day:
+                wanted.setdefault(day, []).append((move, result, offset))
+    made = []
+    for day in sorted(wanted):
+        then = weigh(conn, Moment(day, moment.known_at), settings)
+        for move, result, offset in wanted[day]:
+            made.append(_forecast(then, move.key, move.ref.label, result, offset, day, settings))
+    return made
+
+
+def _forecast(
+    then: Weighing,
+    key: Any,
+    label: str,
+    result: track.Outcome,
+    offset: int,
+    day: date,
+    settings: Settings,
+) -> Forecast:
+    explained = then.explain(then.found.moves[key])
+    stances = explained.reports + explained.denials
+    majority = explained.reports / stances if stances else settings.prior
+    return Forecast(
+        label=label,
+        days_before=offset,
+        day=day,
+        model=explained.likelihood,
+        prior=settings.prior,
+        majority=majority,
+        happened=int(result.happened),
+    )
+
+
+def score(made: list[Forecast]) -> dict[str, Any]:
+    """The model and both baselines, overall and for each offset."""
+    if not made:
+        return {"rumours": 0, "forecasts": 0, "model": None, "baselines": None, "by_offset": {}}
+    outcomes = [f.happened for f in made]
+    by_offset = {}
+    for offset in sorted({f.days_before for f in made}, reverse=True):
+        subset = [f for f in made if f.days_before == offset]
+        ys = [f.happened for f in subset]
+        by_offset[str(offset)] = {
+            "n": len(subset),
+            "model_brier": summary([f.model for f in subset], ys)["brier"],
+            "prior_brier": summary([f.prior for f in subset], ys)["brier"],
+            "majority_stance_brier": summary([f.majority for f in subset], ys)["brier"],
+        }
+    return {
+        "rumours": len({f.label for f in made}),
+        "forecasts": len(made),
+        "model": summary([f.model for f in made], outcomes),
+        "baselines": {
+            "prior": summary([f.prior for f in made], outcomes),
+            "majority_stance": summary([f.majority for f in made], outcomes),
+        },
+        "by_offset": by_offset,
+    }

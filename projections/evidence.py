@@ -1,0 +1,231 @@
+"""Evidence as the likelihood fold needs it: claims filtered by the two clocks, names resolved.
+
+`as_of` keeps claims published by that day; `known_at` keeps only what the ledger had
+recorded by then (retractions included). Names go through the aliases in force, so two
+spellings of one move are one move, and a rumour's rivals are found by canonical names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select
+
+from ledger.aliases import AliasKind
+from projections.aliases import Names, names_in_force
+from projections.claims import naive_utc
+from projections.likelihood import Evidence, Move, Resolution
+from projections.tables import claims, rumours
+
+CLAIM_KINDS = ("report", "denial", "confirmation")
+MoveKey = tuple[str, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """The two clocks of a question: the published day asked about, and the recording time."""
+
+    as_of: date
+    known_at: datetime | None = None
+
+
+def parse_moment(as_of: str | None, known_at: str | None, today: date) -> Moment:
+    """The user's --as-of (a day; default today) and --known-at (a timestamp, or a day
+    meaning the end of that day, UTC)."""
+    from ledger.claims import check_date
+    from ledger.errors import InvalidClaim
+
+    day = today if as_of is None else check_date("as-of", as_of, date.max)
+    if known_at is None:
+        return Moment(day)
+    try:
+        if len(known_at.strip()) == 10:
+            stamp = datetime.combine(check_date("known-at", known_at, date.max), time.max)
+        else:
+            stamp = datetime.fromisoformat(known_at.strip())
+    except ValueError:
+        raise InvalidClaim("known-at", f"{known_at!r} is not an ISO timestamp") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return Moment(day, stamp)
+
+
+def live(moment: Moment) -> Any:
+    """Claims that count at this moment: published by as_of, recorded by known_at, and
+    not retracted (as the ledger stood at known_at)."""
+    conditions = [claims.c.kind.in_(CLAIM_KINDS), claims.c.published <= moment.as_of]
+    if moment.known_at is None:
+        conditions.append(claims.c.retracted_by.is_(None))
+    else:
+        known_at = naive_utc(moment.known_at)
+        conditions.append(claims.c.recorded_at <= known_at)
+        conditions.append(or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > known_at))
+    return and_(*conditions)
+
+
+@dataclass(frozen=True)
+class Rumoured:
+    """One move as the board shows it: every stored rumour whose names resolve to it."""
+
+    key: MoveKey
+    move: Move
+    members: tuple[Any, ...]  # rumours rows, earliest opened first
+
+    @property
+    def ref(self) -> Any:
+        return self.members[0]
+
+    @property
+    def ids(self) -> list[str]:
+        return [m.id for m in self.members]
+
+
+class Catalogue:
+    """The rumoured moves as the aliases in force group them."""
+
+    def __init__(self, rows: Iterable[Any], names: Names) -> None:
+        self.names = names
+        grouped: dict[MoveKey, list[Any]] = defaultdict(list)
+        self.key_of: dict[str, MoveKey] = {}
+        for row in rows:
+            key = move_key(row, names)
+            grouped[key].append(row)
+            self.key_of[row.id] = key
+        self.moves = {
+            key: Rumoured(key, Move(*key, members[0].role), tuple(members))
+            for key, members in (
+                (k, sorted(v, key=lambda r: r.position)) for k, v in grouped.items()
+            )
+        }
+
+    def of(self, rumour_id: str) -> Rumoured:
+        return self.moves[self.key_of[rumour_id]]
+
+
+def move_key(row: Any, names: Names) -> MoveKey:
+    return (
+        names.person(row.subject_key),
+        names.club(row.from_key),
+        names.club(row.to_key),
+    )
+
+
+def catalogue(conn: Connection, names: Names, related_to: Any | None = None) -> Catalogue:
+    """Every rumour, or (given a rumours row) those that may share its canonical move."""
+    query = select(rumours)
+    if related_to is not None:
+        subject = names.person(related_to.subject_key)
+        query = query.where(rumours.c.subject_key.in_(names.aliases_of(AliasKind.PERSON, subject)))
+    return Catalogue(conn.execute(query), names)
+
+
+def evidence_of(row: Any, names: Names) -> Evidence:
+    source_key = names.source(row.source_key)
+    cites_key = names.source(row.cites_key)
+    return Evidence(
+        claim_id=row.id,
+        kind=row.kind,
+        source=row.source,
+        source_key=source_key,
+        cites=row.cites if cites_key != source_key else None,
+        cites_key=cites_key if cites_key != source_key else None,
+        official=bool(row.official),
+        published=row.published,
+        position=row.position,
+    )
+
+
+def claim_rows(conn: Connection, rumour_ids: list[str] | None, moment: Moment) -> Iterator[Any]:
+    """The live claims of some rumours (or all), by rumour, then published date."""
+    query = select(claims).where(live(moment))
+    if rumour_ids is not None:
+        query = query.where(claims.c.rumour_id.in_(rumour_ids))
+    yield from conn.execute(
+        query.order_by(claims.c.rumour_id, claims.c.published, claims.c.position)
+    )
+
+
+def evidence_by_move(
+    conn: Connection, found: Catalogue, moment: Moment, rumour_ids: list[str] | None = None
+) -> dict[MoveKey, list[Evidence]]:
+    grouped: dict[MoveKey, list[Evidence]] = defaultdict(list)
+    for row in claim_rows(conn, rumour_ids, moment):
+        grouped[found.key_of[row.rumour_id]].append(evidence_of(row, found.names))
+    return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A confirmed move, as it bears on its rivals."""
+
+    key: MoveKey
+    role: str
+    label: str
+    published: date
+
+
+class Rivals:
+    """Confirmed moves that end other rumours: the subject went elsewhere, or the club
+    appointed another head coach."""
+
+    def __init__(self, confirmed: Iterable[Confirmed]) -> None:
+        self.by_subject: dict[str, list[Confirmed]] = defaultdict(list)
+        self.coaches_by_club: dict[str, list[Confirmed]] = defaultdict(list)
+        for c in confirmed:
+            self.by_subject[c.key[0]].append(c)
+            if c.role == "coach" and c.key[2]:
+                self.coaches_by_club[c.key[2]].append(c)
+
+    def resolutions(self, key: MoveKey, role: str) -> list[Resolution]:
+        subject, _from, to = key
+        if to is None:
+            return []  # a departure is not ended by where the subject went
+        ended = [c for c in self.by_subject.get(subject, []) if c.key[2] not in (None, to)]
+        if role == "coach":
+            ended += [c for c in self.coaches_by_club.get(to, []) if c.key[0] != subject]
+        return [Resolution(c.published, f"{c.label} confirmed") for c in ended]
+
+
+def rivals(
+    conn: Connection, moment: Moment, found: Catalogue, scope: Iterable[Rumoured] | None = None
+) -> Rivals:
+    """The live confirmations that may end rumours (all, or those of some moves' rivals)."""
+    query = (
+        select(rumours, claims.c.published.label("confirmed_on"))
+        .join(claims, claims.c.rumour_id == rumours.c.id)
+        .where(live(moment), claims.c.kind == "confirmation")
+    )
+    if scope is not None:
+        query = query.where(_rival_scope(list(scope), found.names))
+    confirmed = []
+    for row in conn.execute(query):
+        key = move_key(row, found.names)
+        confirmed.append(Confirmed(key, row.role, row.label, row.confirmed_on))
+    return Rivals(confirmed)
+
+
+def _rival_scope(scope: list[Rumoured], names: Names) -> Any:
+    """Confirmations of the same subjects, and of coaches at the clubs of coach rumours."""
+    subjects = {k for m in scope for k in names.aliases_of(AliasKind.PERSON, m.key[0])}
+    clubs = {
+        k
+        for m in scope
+        if m.key[2] is not None and m.move.role == "coach"
+        for k in names.aliases_of(AliasKind.CLUB, m.key[2])
+    }
+    related = [rumours.c.subject_key.in_(sorted(subjects))]
+    if clubs:
+        related.append(and_(rumours.c.to_key.in_(sorted(clubs)), rumours.c.role == "coach"))
+    return or_(*related)
+
+
+def names_at(conn: Connection, moment: Moment) -> Names:
+    return names_in_force(conn, moment.known_at)
+
+
+def rumours_row(conn: Connection, rumour_id: str) -> Any:
+    return conn.execute(select(rumours).where(rumours.c.id == rumour_id)).one()

@@ -1,0 +1,218 @@
+"""Track records: which sources turned out right, learned from resolved rumours without hindsight.
+
+A rumour is resolved as of a day when, by then, it was confirmed (it happened) or a rival's
+confirmation ended it (it did not happen). On each resolved rumour every originating source
+makes one call: its latest stance published on or before the resolution. A report is right
+if the move was confirmed within the horizon after it; a denial is right otherwise. A relay
+is scored to its origin, and the relaying outlet keeps a separate record of what it relayed.
+Reliability is the mean of a Beta posterior that starts from the configured (or default)
+reliability, worth `reliability_prior_strength` claims.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from projections.evidence import MoveKey, Rivals, Rumoured
+from projections.likelihood import (
+    CONFIRMATION,
+    DENIAL,
+    NOT_HAPPENED,
+    REPORT,
+    Evidence,
+    Settings,
+    explain,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a rumour turned out, and on which published day that became known."""
+
+    happened: bool
+    resolved_on: date
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One source's scored stance on one resolved rumour."""
+
+    source_key: str
+    source: str
+    move: MoveKey
+    label: str
+    kind: str
+    published: date
+    claim_id: str
+    happened: bool
+    resolved_on: date
+    right: bool
+    relayed: bool  # True in an outlet's record of what it relayed
+
+
+@dataclass
+class Record:
+    """A source's track record as of a day."""
+
+    source_key: str
+    source: str
+    calls: list[Call] = field(default_factory=list)
+    relay_calls: list[Call] = field(default_factory=list)
+    prior: float = 0.0
+    reliability: float = 0.0
+    brier: float | None = None
+
+    @property
+    def right(self) -> int:
+        return sum(c.right for c in self.calls)
+
+    @property
+    def wrong(self) -> int:
+        return len(self.calls) - self.right
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.right / len(self.calls) if self.calls else None
+
+    def to_dict(self) -> dict[str, object]:
+        relay_right = sum(c.right for c in self.relay_calls)
+        return {
+            "source": self.source,
+            "scored": len(self.calls),
+            "right": self.right,
+            "wrong": self.wrong,
+            "hit_rate": self.hit_rate,
+            "brier": self.brier,
+            "reliability": self.reliability,
+            "prior_reliability": self.prior,
+            "learned": bool(self.calls),
+            "relayed_scored": len(self.relay_calls),
+            "relayed_right": relay_right,
+            "relayed_wrong": len(self.relay_calls) - relay_right,
+        }
+
+
+def outcome(
+    found: Rumoured, evidence: list[Evidence], rivals: Rivals, as_of: date
+) -> Outcome | None:
+    """The rumour's resolution as of a day, or None while it is open."""
+    confirmations = [e for e in evidence if e.kind == CONFIRMATION]
+    if confirmations:
+        first = min(confirmations, key=lambda e: (e.published, e.position))
+        return Outcome(True, first.published, f"confirmed by {first.source}")
+    resolutions = rivals.resolutions(found.key, found.move.role)
+    if not resolutions:
+        return None
+    # Whether a later report reopened it is the fold's own rule; reliabilities do not matter.
+    explained = explain(found.move, evidence, as_of, Settings(), resolutions)
+    if explained.status != NOT_HAPPENED or explained.resolved_on is None:
+        return None
+    return Outcome(False, explained.resolved_on, explained.resolved_by or "")
+
+
+def is_right(kind: str, published: date, result: Outcome, horizon_days: float) -> bool:
+    in_time = result.happened and (result.resolved_on - published).days <= horizon_days
+    return in_time if kind == REPORT else not in_time
+
+
+def calls_on(
+    found: Rumoured, evidence: list[Evidence], result: Outcome, settings: Settings
+) -> list[Call]:
+    """Each origin's and each relaying outlet's latest stance before the resolution."""
+    stances = [
+        e for e in evidence if e.kind in (REPORT, DENIAL) and e.published <= result.resolved_on
+    ]
+    latest: dict[tuple[str, bool], Evidence] = {}
+    for e in sorted(stances, key=lambda e: (e.published, e.position)):
+        latest[(e.origin_key, False)] = e
+        if e.is_relay:
+            latest[(e.source_key, True)] = e
+    calls = []
+    for (key, relayed), e in latest.items():
+        name = e.source if relayed or not e.is_relay else (e.cites or e.origin_key)
+        calls.append(
+            Call(
+                source_key=key,
+                source=name,
+                move=found.key,
+                label=found.ref.label,
+                kind=e.kind,
+                published=e.published,
+                claim_id=e.claim_id,
+                happened=result.happened,
+                resolved_on=result.resolved_on,
+                right=is_right(e.kind, e.published, result, settings.horizon_days),
+                relayed=relayed,
+            )
+        )
+    return calls
+
+
+def posterior(prior: float, strength: float, right: int, wrong: int) -> float:
+    """The mean of a Beta(prior·strength + right, (1 − prior)·strength + wrong)."""
+    return (prior * strength + right) / (strength + right + wrong)
+
+
+def records(calls: Iterable[Call], settings: Settings) -> dict[str, Record]:
+    """Every scored source's record: calls, reliability and Brier score."""
+    found: dict[str, Record] = {}
+    for call in calls:
+        record = found.setdefault(call.source_key, Record(call.source_key, call.source))
+        (record.relay_calls if call.relayed else record.calls).append(call)
+    for record in found.values():
+        record.prior = settings.reliability_for(record.source_key)
+        record.reliability = posterior(
+            record.prior, settings.reliability_prior_strength, record.right, record.wrong
+        )
+        record.brier = brier(record.calls, record.reliability)
+    return found
+
+
+def brier(calls: list[Call], reliability: float) -> float | None:
+    """How far the source's reliability, read as a forecast of each call, was from what
+    happened: a report forecasts the move at the reliability, a denial at its complement."""
+    if not calls:
+        return None
+    total = 0.0
+    for call in calls:
+        forecast = reliability if call.kind == REPORT else 1.0 - reliability
+        total += (forecast - float(call.happened)) ** 2
+    return total / len(calls)
+
+
+def learned(settings: Settings, found: Mapping[str, Record]) -> Settings:
+    """The settings with each scored source's reliability learned from its record."""
+    reliabilities = dict(settings.reliabilities)
+    for key, record in found.items():
+        if record.calls:
+            reliabilities[key] = record.reliability
+    return replace(settings, reliabilities=reliabilities)
+
+
+def all_calls(
+    moves: Mapping[MoveKey, Rumoured],
+    evidence: Mapping[MoveKey, list[Evidence]],
+    rivals: Rivals,
+    as_of: date,
+    settings: Settings,
+) -> list[Call]:
+    calls: list[Call] = []
+    for key, found in moves.items():
+        claims = evidence.get(key, [])
+        if not claims:
+            continue
+        result = outcome(found, claims, rivals, as_of)
+        if result is not None:
+            calls.extend(calls_on(found, claims, result, settings))
+    return calls
+
+
+def by_source(calls: Iterable[Call]) -> dict[str, list[Call]]:
+    grouped: dict[str, list[Call]] = defaultdict(list)
+    for call in calls:
+        grouped[call.source_key].append(call)
+    return grouped
