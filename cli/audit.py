@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -211,6 +210,8 @@ def audit_log(
             stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
         entries = trail(conn, stamp, recorded_by)
     if as_json:
+        import json
+
         for entry in entries:
             click.echo(json.dumps(entry, ensure_ascii=False))
         return

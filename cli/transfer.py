@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -119,6 +117,9 @@ def _csv_lines(conn):  # type: ignore[no-untyped-def]
 
 
 def _write_atomically(path: Path, lines) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import tempfile
+
     directory = path.resolve().parent
     handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -81,13 +81,41 @@ def _decode(raw: bytes, number: int, file: str) -> str:
         raise ImportFailed(file, number, f"not valid UTF-8 (byte {error.start + 1})") from None
 
 
+MAX_DEPTH = 32
+
+
+def _too_deep(text: str) -> bool:
+    """Nesting deeper than any interchange line needs; the JSON decoder would recurse for
+    each level. Cheap for ordinary lines, which hold few brackets."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def _load(text: str) -> dict[str, Any]:
+    if _too_deep(text):
+        raise ValueError(f"not valid here: JSON nested more than {MAX_DEPTH} deep")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
-    except RecursionError:
-        raise ValueError("not valid here: JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise ValueError(f"expected a JSON object, got {type(value).__name__}")
     return value
