@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ledger.errors import InvalidClaim
@@ -58,11 +59,16 @@ class Move:
     @property
     def rumour_id(self) -> uuid.UUID:
         """Stable identity: the same move typed twice, in any spelling, is one rumour."""
-        return uuid.uuid5(NAMESPACE, json.dumps(["rumour", *self.key]))
+        return _rumour_id(self.key)
 
     @property
     def label(self) -> str:
         return move_label(self.subject, self.from_, self.to)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rumour_id(key: tuple[str, str | None, str | None]) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, json.dumps(["rumour", *key]))
 
 
 def move_label(subject: str, from_: str | None, to: str | None) -> str:

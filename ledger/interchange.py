@@ -129,7 +129,8 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
     unknown = sorted(set(obj) - set(FIELDS_BY_TYPE[kind]))
     if unknown:
         # A key is the user's text: shown quoted unless plainly printable.
-        name = unknown[0] if unknown[0].isprintable() else repr(unknown[0])
+        plain = unknown[0].isprintable() and not any(c.isspace() for c in unknown[0])
+        name = unknown[0] if plain and unknown[0] else repr(unknown[0])
         raise InvalidClaim(name, f"unknown field for a {kind}")
     if kind == "alias":
         item: Any = make_alias(obj.get("kind"), obj.get("name"), obj.get("canonical"))

@@ -1,6 +1,7 @@
 """Normalised keys for human-typed names, so "Mbappé" and "mbappe " are one name."""
 
 import unicodedata
+from functools import lru_cache
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _FOLDS = str.maketrans(
@@ -24,6 +25,7 @@ _FOLDS = str.maketrans(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # the same clubs and outlets recur on almost every line
 def name_key(name: str) -> str:
     """Fold case, accents and spacing: the key two spellings of one name share."""
     decomposed = unicodedata.normalize("NFKD", name.translate(_FOLDS))

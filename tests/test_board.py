@@ -187,6 +187,9 @@ def ledger_lines(draw, min_size=1, max_size=14):
                 "official": draw(st.booleans()),
                 "date": published.isoformat(),
                 "recorded_at": recorded.isoformat(),
+                # Distinct text keeps every line a distinct claim: the same claim twice is
+                # one event, kept with its first recording (see docs/format.md).
+                "claim": f"line {len(lines)}",
             }
         )
     return lines

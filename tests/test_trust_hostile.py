@@ -151,7 +151,7 @@ def test_a_fuzzed_import_file_fails_on_one_line_naming_file_and_line(ledger, loc
     if message is not None:
         assert int(message.split(":")[1]) in suspects
         if "field" in message:
-            assert re.match(r"fuzz\.jsonl:\d+: field \S+: ", message), message
+            assert re.match(r"fuzz\.jsonl:\d+: field (\S+|'[^'\n]*'): ", message), message
 
 
 @CLI_FUZZ
