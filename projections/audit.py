@@ -91,12 +91,16 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         .order_by(claims.c.published, claims.c.position)
     )
     own, relayed = [], []
+    outcomes: dict[MoveKey, str] = {}
     for row in conn.execute(query):
+        key = weighing.found.key_of[row.rumour_id]
+        if key not in outcomes:
+            outcomes[key] = outcome_word(weighing, key)
         entry = {
             **event_dict(row),
             "rumour": row.label,
             "rumour_id": str(uuid.UUID(row.rumour_id)),
-            "outcome": outcome_word(weighing, weighing.found.key_of[row.rumour_id]),
+            "outcome": outcomes[key],
         }
         (own if row.source_key in spellings else relayed).append(entry)
     record = weighing.records.get(canonical) or track.Record(canonical, name)

@@ -189,8 +189,9 @@ def timeline(
         by_day.setdefault(e.published, []).append(e)
     points = []
     current = None
+    resolved_days = {c.resolved_on for c in calls}
     for day in _days(start, end):
-        if current is None or any(c.resolved_on == day for c in calls):
+        if current is None or day in resolved_days:
             known = track.records((c for c in calls if c.resolved_on <= day), settings)
             current = replace(weighing, settings=track.learned(settings, known))
         explained = current.explain(move, day)
