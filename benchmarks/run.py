@@ -174,9 +174,23 @@ def stack_of(pid: int) -> str:
     return dump.stdout[:4000]
 
 
+def peak_rss_kb(pid: int) -> int | None:
+    """The process's RSS high-water mark (VmHWM) so far, in kB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class Child:
-    """A child process, timed whole, with its own peak RSS from wait4. Killed when over
-    `timeout`, or as hung when it uses no CPU for `stall` seconds."""
+    """A child process, timed whole. Its peak RSS is its VmHWM, read every few ms while it
+    runs: the rusage of wait4 (ru_maxrss) would count the parent's own RSS, which a child
+    inherits across fork and exec. Killed when over `timeout`, or as hung when it uses no
+    CPU for `stall` seconds."""
 
     def __init__(
         self, args: list[str], env: dict[str, str], timeout: float, stall: float = 180.0
@@ -192,10 +206,13 @@ class Child:
             proc = subprocess.Popen(self.args, env=self.env, stdout=stdout, stderr=errors)
             deadline = started + self.timeout
             ticks, idle_since, checked = cpu_ticks(proc.pid), started, started
+            peak_kb = 0
             while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                high = peak_rss_kb(proc.pid)
+                pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
                     break
+                peak_kb = max(peak_kb, high or 0)
                 now = time.perf_counter()
                 if now - checked >= 1.0:
                     checked = now
@@ -208,20 +225,29 @@ class Child:
                         stack = stack_of(proc.pid)
                         self._kill(proc)
                         raise Stalled(
-                            f"{' '.join(self.args[2:6])}... hung: no CPU for {self.stall:.0f} s",
+                            f"{self.what()} hung: no CPU for {self.stall:.0f} s",
                             stack,
                         )
                 if now > deadline:
                     self._kill(proc)
-                    raise TimeoutError(f"{' '.join(self.args[2:6])}... over {self.timeout:.0f} s")
-                time.sleep(0.002 if now - started < 2 else 0.05)
+                    raise TimeoutError(f"{self.what()} over {self.timeout:.0f} s")
+                time.sleep(0.002 if now - started < 2 else 0.02)
             wall = time.perf_counter() - started
             proc.returncode = os.waitstatus_to_exitcode(status)
             if proc.returncode != 0:
                 errors.seek(0)
-                text = errors.read().decode("utf-8", "replace")[-2000:]
-                raise RuntimeError(f"{' '.join(self.args)} failed ({proc.returncode}): {text}")
-        return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+                text = errors.read().decode("utf-8", "replace").strip()
+                last = text.splitlines()[-1] if text else ""
+                log(f"  {' '.join(self.args)} failed ({proc.returncode}):\n{text[-3000:]}")
+                raise RuntimeError(f"{self.what()} exited {proc.returncode}: {last}")
+        return {"wall_s": wall, "peak_rss_mb": peak_kb / 1024}
+
+    def what(self) -> str:
+        """The command in a few words: rumour's subcommand, or the program."""
+        for word in ("import", "rebuild", "board", "report", "--help"):
+            if word in self.args:
+                return f"rumour {word}"
+        return " ".join(self.args[:3])
 
     @staticmethod
     def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -901,6 +927,14 @@ def verdict(target: str, values: dict[int, float | None]) -> str:
     return "met" if not failed else "MISSED at " + ", ".join(failed)
 
 
+def judged_value(value: Value, r: dict[str, Any]) -> float | None:
+    """A figure for judging; a run that stopped before measuring it misses its target."""
+    found = value(r)
+    if found is None and "error" in r:
+        return math.inf
+    return found
+
+
 def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     sizes = [int(n) for n in results["sizes"]]
@@ -910,7 +944,8 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
         for label, _cell, target, value in rows_for(store):
             if target is None:
                 continue
-            values = {n: value(results["sizes"][str(n)].get(store, {})) for n in sizes}
+            per_size = [(n, results["sizes"][str(n)].get(store, {})) for n in sizes]
+            values = {n: judged_value(value, r) for n, r in per_size}
             out.append(
                 {
                     "store": store,
