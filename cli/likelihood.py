@@ -290,19 +290,15 @@ def rebuild(ctx: click.Context, db: str | None) -> None:
     """
     import sys
 
-    from projections.claims import rebuild as rebuild_claims
-
     with open_ledger_for(ctx, db) as ledger:
         if sys.stderr.isatty():
             from rich.progress import Progress
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("rebuilding read models", total=None)
-                applied = rebuild_claims(
-                    ledger.app,
-                    ledger.engine,
+                applied = ledger.rebuild(
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
         else:
-            applied = rebuild_claims(ledger.app, ledger.engine)
+            applied = ledger.rebuild()
     click.echo(f"rebuilt read models from {applied} events")

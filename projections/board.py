@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from ledger.aliases import AliasKind
+from projections import calls as calls_model
 from projections import records as track
+from projections import reliability
 from projections.evidence import (
     Catalogue,
     Moment,
@@ -31,7 +33,7 @@ from projections.evidence import (
     rivals,
     rumours_row,
 )
-from projections.likelihood import STATUSES, Evidence, Explanation, Settings, explain
+from projections.likelihood import STATUSES, Evidence, Explanation, Settings, explain, later
 from projections.tables import claims, rumours
 from projections.views import RumourRef
 
@@ -112,8 +114,24 @@ def explain_rumour(
     conn: Connection, ref: RumourRef, moment: Moment, settings: Settings
 ) -> Explanation:
     """Why one rumour stands where it does."""
-    weighing = weigh(conn, moment, settings, origins_of=ref)
+    weighing = weigh_one(conn, ref, moment, settings)
     return weighing.explain(weighing.found.of(ref.id))
+
+
+def weigh_one(conn: Connection, ref: RumourRef, moment: Moment, settings: Settings) -> Weighing:
+    """What one rumour's answers need. As the ledger stands now, track records come from the
+    calls model, so the cost is the rumour's own and its sources' few rows, whatever the
+    size of the ledger; as it stood at a past recording time, they are worked out again."""
+    if moment.known_at is not None:
+        return weigh(conn, moment, settings, origins_of=ref)
+    names = names_at(conn, moment)
+    found = catalogue(conn, names, related_to=rumours_row(conn, ref.id))
+    move = found.of(ref.id)
+    evidence = evidence_by_move(conn, found, moment, move.ids)
+    rival = rivals(conn, moment, found, [move])
+    origins = {e.origin_key for e in evidence.get(move.key, [])}
+    learned = reliability.learned_on(conn, moment.as_of, settings, origins)
+    return Weighing(moment, found, evidence, rival, {}, learned)
 
 
 def board(
@@ -126,7 +144,7 @@ def board(
     """Every rumoured move with its likelihood as of the moment, most likely first."""
     if status not in (*STATUSES, "all"):
         raise ValueError(f"unknown status {status!r}")
-    weighing = weigh(conn, moment, settings)
+    weighing = weigh_all(conn, moment, settings)
     rows = []
     for key, move in weighing.found.moves.items():
         if not weighing.evidence.get(key):
@@ -137,6 +155,19 @@ def board(
         rows.append(board_row(move, explained))
     rows.sort(key=lambda r: (-r["likelihood"], r["label"]))
     return rows
+
+
+def weigh_all(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
+    """What the board needs: every move and its evidence, and every source's record, read
+    from the calls model as the ledger stands now (worked out again for a past one)."""
+    if moment.known_at is not None:
+        return weigh(conn, moment, settings)
+    names = names_at(conn, moment)
+    found = catalogue(conn, names)
+    evidence = evidence_by_move(conn, found, moment)
+    rival = rivals(conn, moment, found)
+    learned = reliability.learned_on(conn, moment.as_of, settings)
+    return Weighing(moment, found, evidence, rival, {}, learned)
 
 
 def board_row(move: Rumoured, explained: Explanation) -> dict[str, Any]:
@@ -171,34 +202,39 @@ def timeline(
 ) -> list[dict[str, Any]]:
     """The likelihood day by day, with the claims published on each day.
 
-    Reliabilities on each day come from the outcomes resolved by that day (as the ledger
-    stands at `end`), so no day sees an outcome from after it.
+    Each day is answered as `why --as-of` that day would answer it: its sources' records are
+    made of the outcomes that held on that day, so no day sees anything from after it.
     """
-    weighing = weigh(conn, Moment(end, known_at), settings, origins_of=ref)
+    weighing = weigh_one(conn, ref, Moment(end, known_at), settings)
     move = weighing.found.of(ref.id)
     evidence = weighing.evidence.get(move.key, [])
-    calls = [c for record in weighing.records.values() for c in record.calls]
     if start is None:
         start = evidence[0].published if evidence else end
     if (end - start).days > MAX_TIMELINE_DAYS:
         from ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
+    records = _records_through_time(conn, weighing, {e.origin_key for e in evidence}, start, end)
     by_day: dict[date, list[Evidence]] = {}
     for e in evidence:
         by_day.setdefault(e.published, []).append(e)
+    ended = {r.published for r in weighing.rivals.resolutions(move.key, move.move.role)}
     points = []
-    current = None
-    resolved_days = {c.resolved_on for c in calls}
+    explained = None
+    learned = settings
     for day in _days(start, end):
-        if current is None or day in resolved_days:
-            known = track.records((c for c in calls if c.resolved_on <= day), settings)
-            current = replace(weighing, settings=track.learned(settings, known))
-        explained = current.explain(move, day)
+        if records.on(day) or explained is None:
+            learned = reliability.learned_from_counts(settings, records.counts)
+        if explained is None or day in by_day or day in ended:
+            explained = replace(weighing, settings=learned).explain(move, day)
+            value = explained.likelihood
+        else:
+            # Nothing new about the move: only time and its sources' records moved on.
+            value = later(explained, day, learned)
         points.append(
             {
                 "date": day.isoformat(),
-                "likelihood": round(explained.likelihood, 6),
+                "likelihood": round(value, 6),
                 "status": explained.status,
                 "events": [
                     {
@@ -213,6 +249,20 @@ def timeline(
             }
         )
     return points
+
+
+def _records_through_time(
+    conn: Connection, weighing: Weighing, origins: set[str], start: date, end: date
+) -> reliability.RecordsThroughTime:
+    """The origins' records day by day: from the calls model as the ledger stands now, or
+    worked out from the evidence read for a past recording time."""
+    settings = weighing.settings
+    if weighing.moment.known_at is None:
+        return reliability.records_through_time(conn, origins, start, end, settings)
+    moves = weighing.found.moves.values()
+    every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
+    scored = [c for c in every if c.source_key in origins]
+    return reliability.RecordsThroughTime(reliability.record_days_of(scored, settings.horizon_days))
 
 
 def _days(start: date, end: date) -> Iterator[date]:

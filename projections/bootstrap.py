@@ -18,6 +18,7 @@ from ledger.application import Clock, RumourLedger, utc_now
 from ledger.errors import LedgerError, StoreError
 from ledger.guards import install as install_guards
 from ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
+from projections import calls as calls_model
 from projections import claims as claims_model
 from projections.aliases import alias_map
 from projections.views import locate_claim
@@ -48,7 +49,17 @@ class Ledger:
             yield conn
 
     def catch_up(self, progress: claims_model.Progress | None = None) -> int:
-        return claims_model.catch_up(self.app, self.engine, progress=progress)
+        """Apply every event recorded since the read models' positions; returns how many."""
+        applied = claims_model.catch_up(self.app, self.engine, progress=progress)
+        calls_model.catch_up(self.app, self.engine)
+        return applied
+
+    def rebuild(self, progress: claims_model.Progress | None = None) -> int:
+        """Throw every read model away and apply every event again from the first."""
+        calls_model.rebuild(self.engine)
+        applied = claims_model.rebuild(self.app, self.engine, progress=progress)
+        calls_model.catch_up(self.app, self.engine)
+        return applied
 
     def locate(self, claim_id: uuid.UUID) -> uuid.UUID | None:
         with self.reading() as conn:

@@ -325,11 +325,7 @@ def _contribution(
         on_record = counted.official
     first_party = on_record or origin_key in move.parties()
     reliability = settings.reliability_for(origin_key)
-    magnitude = source_weight(reliability, settings.prior)
-    if first_party:
-        magnitude *= settings.first_party_weight
-    # Adding 0.0 turns a zero-weight denial's -0.0 into a plain 0.0.
-    weight = (magnitude if counted.kind == REPORT else -magnitude) + 0.0
+    weight = _weight(counted.kind, reliability, first_party, settings)
     kept = decay(counted.published, as_of, settings.half_life_days)
     return Contribution(
         origin=origin,
@@ -348,6 +344,14 @@ def _contribution(
         via=None if own else counted.source,
         relays=_relays(relayed),
     )
+
+
+def _weight(kind: str, reliability: float, first_party: bool, settings: Settings) -> float:
+    magnitude = source_weight(reliability, settings.prior)
+    if first_party:
+        magnitude *= settings.first_party_weight
+    # Adding 0.0 turns a zero-weight denial's -0.0 into a plain 0.0.
+    return (magnitude if kind == REPORT else -magnitude) + 0.0
 
 
 def _contribution_order(part: Contribution) -> tuple[date, int, str]:
@@ -439,6 +443,23 @@ def explain(
         resolved_by=resolved_by,
         resolved_on=resolved_on,
     )
+
+
+def later(explained: Explanation, as_of: date, settings: Settings) -> float:
+    """The likelihood on a later day when nothing about the move was published since the
+    explanation and no rival's confirmation came: the same counted claims, aged to that day
+    and weighed with the reliabilities in `settings`, by the same arithmetic as `explain`."""
+    if explained.status == CONFIRMED:
+        return 1.0
+    if explained.status == NOT_HAPPENED:
+        return 0.0
+    parts = [
+        _weight(p.kind, settings.reliability_for(p.origin_key), p.first_party, settings)
+        * decay(p.published, as_of, settings.half_life_days)
+        + 0.0
+        for p in explained.contributions
+    ]
+    return _sigmoid(_logit(settings.prior) + math.fsum(parts))
 
 
 def likelihood(

@@ -88,3 +88,36 @@ aliases = Table(
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_aliases_kind_name", "kind", "name_key"),
 )
+
+# Every source's scored stance on every resolved move, one row per stretch of published
+# days on which that resolution held (a rival's confirmation can be undone by a later
+# report), so a track record as of any day is a count over an index, not a replay.
+calls = Table(
+    "calls",
+    metadata,
+    Column("move_id", String(32), nullable=False),
+    Column("source_key", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("relayed", Boolean, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("published", Date, nullable=False),
+    Column("claim_id", String(32), nullable=False),
+    Column("happened", Boolean, nullable=False),
+    Column("resolved_on", Date, nullable=False),
+    Column("lead_days", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Index("ix_calls_source_valid_from", "source_key", "valid_from"),
+    Index("ix_calls_move_id", "move_id"),
+)
+
+# Each source's record (its own calls, scored with the default horizon) on every day it
+# changed: counts so far, so a record as of a day is the last row on or before it.
+record_days = Table(
+    "record_days",
+    metadata,
+    Column("source_key", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("scored", Integer, nullable=False),
+    Column("right", Integer, nullable=False),
+)

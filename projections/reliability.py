@@ -1,0 +1,218 @@
+"""Sources' learned reliabilities on any day, read from the calls model rather than replayed.
+
+With the default horizon, a record on a day is one indexed row per source (`record_days`);
+with another horizon the stored calls are scored again, which reads every call of the
+sources asked about. A record is made of the calls that held on that day (see
+projections/calls.py), so no day's answer uses an outcome from after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, func, select, union_all
+
+from projections import records as track
+from projections.likelihood import REPORT, Settings
+from projections.tables import calls, record_days
+
+DEFAULT_HORIZON = Settings().horizon_days
+KEYS_PER_QUERY = 500
+Counts = dict[str, tuple[int, int]]  # source key -> (right, scored)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One stored call (a source's own, not relayed), as a record needs it."""
+
+    source_key: str
+    kind: str
+    happened: bool
+    lead_days: int
+    valid_from: date
+    valid_to: date | None
+
+    def right(self, horizon_days: float) -> bool:
+        in_time = self.happened and self.lead_days <= horizon_days
+        return in_time if self.kind == REPORT else not in_time
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDay:
+    """A source's record from a day on: how many calls held, and how many were right."""
+
+    source_key: str
+    day: date
+    scored: int
+    right: int
+
+
+def record_days_of(scored: Iterable[Scored], horizon_days: float) -> list[RecordDay]:
+    """Each source's record on every day it changed, in source then day order."""
+    changes: dict[tuple[str, date], list[int]] = {}
+    for call in scored:
+        right = int(call.right(horizon_days))
+        start = changes.setdefault((call.source_key, call.valid_from), [0, 0])
+        start[0] += 1
+        start[1] += right
+        if call.valid_to is not None:
+            end = changes.setdefault((call.source_key, call.valid_to), [0, 0])
+            end[0] -= 1
+            end[1] -= right
+    days = []
+    for key, group in groupby(sorted(changes.items()), key=lambda item: item[0][0]):
+        total = right_so_far = 0
+        for (_key, day), (scored_delta, right_delta) in group:
+            total += scored_delta
+            right_so_far += right_delta
+            days.append(RecordDay(key, day, total, right_so_far))
+    return days
+
+
+def learned_from_counts(settings: Settings, counts: Counts) -> Settings:
+    """As records.learned, from each source's (right, scored) counts."""
+    reliabilities = dict(settings.reliabilities)
+    for key, (right, scored) in counts.items():
+        if scored:
+            reliabilities[key] = track.posterior(
+                settings.reliability_for(key),
+                settings.reliability_prior_strength,
+                right,
+                scored - right,
+            )
+    return replace(settings, reliabilities=reliabilities)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def learned_on(
+    conn: Connection, day: date, settings: Settings, source_keys: Iterable[str] | None = None
+) -> Settings:
+    """The settings with every scored source's reliability as its record stood on a day
+    (every source's, or only these)."""
+    if settings.horizon_days != DEFAULT_HORIZON:
+        keys = None if source_keys is None else sorted(set(source_keys))
+        return learned_from_counts(settings, _rescored_on(conn, day, settings, keys))
+    counts: Counts = {}
+    rows = _all_latest(day) if source_keys is None else _latest(day, sorted(set(source_keys)))
+    for query in rows:
+        counts.update({key: (right, scored) for key, scored, right in conn.execute(query)})
+    return learned_from_counts(settings, counts)
+
+
+def _latest(day: date, keys: list[str]) -> Iterator[Any]:
+    """Each source's last record day on or before a day: one index probe per source."""
+    for chunk in _chunks(keys, KEYS_PER_QUERY // 2):
+        probes = [
+            select(record_days.c.source_key, record_days.c.scored, record_days.c.right)
+            .where(record_days.c.source_key == key, record_days.c.day <= day)
+            .order_by(record_days.c.day.desc())
+            .limit(1)
+            .subquery()
+            .select()
+            for key in chunk
+        ]
+        yield union_all(*probes) if len(probes) > 1 else probes[0]
+
+
+def _all_latest(day: date) -> Iterator[Any]:
+    """Every source's last record day on or before a day."""
+    ranked = select(
+        record_days.c.source_key,
+        record_days.c.scored,
+        record_days.c.right,
+        func.row_number()
+        .over(partition_by=record_days.c.source_key, order_by=record_days.c.day.desc())
+        .label("rank"),
+    ).where(record_days.c.day <= day)
+    latest = ranked.subquery()
+    yield select(latest.c.source_key, latest.c.scored, latest.c.right).where(latest.c.rank == 1)
+
+
+def _by_keys(query: Any, column: Any, keys: Iterable[str] | None) -> Iterator[Any]:
+    if keys is None:
+        yield query
+        return
+    for chunk in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
+        yield query.where(column.in_(chunk))
+
+
+def _rescored_on(conn: Connection, day: date, settings: Settings, keys: Any) -> Counts:
+    counts: Counts = {}
+    for call in scored_calls(conn, keys, day):
+        if call.valid_to is None or day < call.valid_to:
+            right, scored = counts.get(call.source_key, (0, 0))
+            counts[call.source_key] = (right + call.right(settings.horizon_days), scored + 1)
+    return counts
+
+
+def scored_calls(conn: Connection, source_keys: Iterable[str] | None, until: date) -> list[Scored]:
+    """The stored own calls of some sources (or all) that began to hold by a day."""
+    query = select(
+        calls.c.source_key,
+        calls.c.kind,
+        calls.c.happened,
+        calls.c.lead_days,
+        calls.c.valid_from,
+        calls.c.valid_to,
+    ).where(calls.c.relayed.is_(False), calls.c.valid_from <= until)
+    return [
+        Scored(*row)
+        for chunk in _by_keys(query, calls.c.source_key, source_keys)
+        for row in conn.execute(chunk)
+    ]
+
+
+def stored_days(
+    conn: Connection, source_keys: Iterable[str], since: date, until: date
+) -> list[RecordDay]:
+    """Some sources' records as they stood on one day, and every change up to another."""
+    keys = sorted(set(source_keys))
+    days = [
+        RecordDay(key, since, scored, right)
+        for query in _latest(since, keys)
+        for key, scored, right in conn.execute(query)
+    ]
+    query = select(record_days).where(record_days.c.day > since, record_days.c.day <= until)
+    days.extend(
+        RecordDay(*row)
+        for chunk in _by_keys(query, record_days.c.source_key, keys)
+        for row in conn.execute(chunk)
+    )
+    return days
+
+
+class RecordsThroughTime:
+    """Sources' records as the days go by: asked day after day, never back."""
+
+    def __init__(self, days: Iterable[RecordDay]) -> None:
+        self.days = sorted(days, key=lambda d: d.day)
+        self.next = 0
+        self.counts: Counts = {}
+
+    def on(self, day: date) -> bool:
+        """Move on to a day; True if any record changed since the day before."""
+        moved = False
+        while self.next < len(self.days) and self.days[self.next].day <= day:
+            found = self.days[self.next]
+            self.counts[found.source_key] = (found.right, found.scored)
+            self.next += 1
+            moved = True
+        return moved
+
+
+def records_through_time(
+    conn: Connection, source_keys: Iterable[str], since: date, until: date, settings: Settings
+) -> RecordsThroughTime:
+    """The records of some sources from the calls model, day by day from one day to another."""
+    if settings.horizon_days == DEFAULT_HORIZON:
+        return RecordsThroughTime(stored_days(conn, source_keys, since, until))
+    scored = scored_calls(conn, source_keys, until)
+    return RecordsThroughTime(record_days_of(scored, settings.horizon_days))

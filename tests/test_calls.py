@@ -1,0 +1,251 @@
+"""The calls read model: track records read from it equal those worked out from the claims."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from test_board import DEFAULTS, LAWS, START, comparable, ledger_lines, load
+
+from conftest import NOW
+from ledger.aliases import make_alias
+from ledger.claims import make_retraction
+from projections.aliases import names_in_force
+from projections.board import Moment, board, explain_rumour, timeline
+from projections.calls import episodes
+from projections.evidence import Catalogue, evidence_by_move, rivals
+from projections.likelihood import Settings
+from projections.records import outcome
+from projections.reliability import learned_from_counts, learned_on, records_through_time
+from projections.tables import calls, claims, rumours
+from projections.views import find_rumour
+
+# After every recording: the question takes the path that works records out from the claims.
+EVERYTHING_KNOWN = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def refs(conn):
+    return [find_rumour(conn, row.id) for row in conn.execute(select(rumours.c.id))]
+
+
+@st.composite
+def resolving_lines(draw, max_size=12):
+    """Ledgers where moves often resolve, are ended by rivals and reopened: few people,
+    few clubs, many confirmations, dates close together."""
+    lines = []
+    for n in range(draw(st.integers(2, max_size))):
+        subject = draw(st.sampled_from(["Xabi Alonso", "Kylian Mbappé"]))
+        source = draw(st.sampled_from(["Sport", "Marca", "Bild", "SPOX"]))
+        published = START + timedelta(days=draw(st.integers(0, 420)))
+        lines.append(
+            {
+                "type": draw(st.sampled_from(["report"] * 3 + ["denial", "confirmation"])),
+                "subject": subject,
+                "to": draw(st.sampled_from(["Real Madrid", "Arsenal", "Liverpool"])),
+                "role": "coach" if subject == "Xabi Alonso" else "player",
+                "source": source,
+                "cites": draw(st.none() | st.just("Sport")) if source != "Sport" else None,
+                "date": published.isoformat(),
+                "recorded_at": (NOW - timedelta(days=draw(st.integers(1, 400)))).isoformat(),
+                "claim": f"line {n}",
+            }
+        )
+    return lines
+
+
+@LAWS
+@given(ledger_lines(max_size=12) | resolving_lines(), st.integers(0, 600))
+def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_claims(
+    open_fresh, lines, offset
+):
+    day = START + timedelta(days=offset)
+    with open_fresh() as ledger:
+        load(ledger, [json.dumps(o) for o in lines])
+        with ledger.reading() as conn:
+            now, worked = Moment(day), Moment(day, EVERYTHING_KNOWN)
+            assert comparable(board(conn, now, DEFAULTS)) == comparable(
+                board(conn, worked, DEFAULTS)
+            )
+            for ref in refs(conn):
+                fast = explain_rumour(conn, ref, now, DEFAULTS)
+                slow = explain_rumour(conn, ref, worked, DEFAULTS)
+                assert fast.to_dict() == slow.to_dict()
+
+
+def days_to_check(lines: list[dict]) -> list[date]:
+    published = {date.fromisoformat(o["date"]) for o in lines}
+    around = sorted({d + timedelta(days=k) for d in published for k in (0, 1, 45)})
+    return around[:: max(1, len(around) // 30)]
+
+
+@LAWS
+@given(ledger_lines(max_size=10) | resolving_lines(), st.sampled_from([None, 30, 200]))
+def test_each_day_of_a_timeline_is_answered_as_why_would_answer_it_that_day(
+    open_fresh, lines, days_back
+):
+    known_at = None if days_back is None else NOW - timedelta(days=days_back)
+    end = START + timedelta(days=560)
+    checked = days_to_check(lines)
+    with open_fresh() as ledger:
+        load(ledger, [json.dumps(o) for o in lines])
+        with ledger.reading() as conn:
+            for ref in refs(conn):
+                points = {p["date"]: p for p in timeline(conn, ref, START, end, DEFAULTS, known_at)}
+                for day in checked:
+                    asked = explain_rumour(conn, ref, Moment(day, known_at), DEFAULTS)
+                    point = points[day.isoformat()]
+                    assert point["likelihood"] == round(asked.likelihood, 6), (ref.label, day)
+                    assert point["status"] == asked.status
+
+
+def stored_calls(ledger) -> list[tuple]:
+    with ledger.engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(calls)))
+
+
+@LAWS
+@given(
+    ledger_lines(max_size=14) | resolving_lines(max_size=14),
+    st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_calls_model_caught_up_piece_by_piece_equals_one_worked_out_whole(
+    open_fresh, lines, sizes, retract, alias
+):
+    with open_fresh() as ledger:
+        start = 0
+        for size in sizes * 10:
+            if start >= len(lines):
+                break
+            load(ledger, [json.dumps(o) for o in lines[start : start + size]])
+            ledger.catch_up()
+            start += size
+            if alias and start >= len(lines) // 2:
+                ledger.app.declare_alias(make_alias("club", "Bayern München", "Arsenal"))
+                ledger.catch_up()
+                alias = False
+        if retract:
+            with ledger.engine.connect() as conn:
+                confirmation = conn.execute(
+                    select(claims.c.id).where(claims.c.kind == "confirmation").limit(1)
+                ).scalar()
+            if confirmation:
+                ledger.app.retract(make_retraction(confirmation, "wrong", "2025-06-01", NOW.date()))
+                ledger.catch_up()
+        caught_up = stored_calls(ledger)
+        ledger.rebuild()
+        assert stored_calls(ledger) == caught_up
+
+
+def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(ledger):
+    base = {"subject": "Xabi Alonso", "role": "coach", "to": "Real Madrid"}
+    lines = [
+        {**base, "type": "report", "source": "Bild", "date": "2024-03-01"},
+        {**base, "type": "denial", "source": "Marca", "date": "2024-03-15"},
+        {
+            **base,
+            "type": "confirmation",
+            "to": "Bayern München",
+            "source": "Kicker",
+            "date": "2024-04-01",
+        },
+        {**base, "type": "report", "source": "AS", "date": "2024-06-01"},
+        # Confirmed 400 days after Bild reported it: right only with a horizon that long.
+        {
+            "subject": "Kylian Mbappé",
+            "to": "Arsenal",
+            "type": "report",
+            "source": "Bild",
+            "date": "2023-01-01",
+        },
+        {
+            "subject": "Kylian Mbappé",
+            "to": "Arsenal",
+            "type": "confirmation",
+            "source": "Arsenal",
+            "date": "2024-02-05",
+        },
+    ]
+    load(ledger, [json.dumps(o) for o in lines])
+
+    def learned(day: str, horizon: float = 365) -> dict[str, float]:
+        wanted = Settings(horizon_days=horizon)
+        with ledger.reading() as conn:
+            found = learned_on(conn, date.fromisoformat(day), wanted, ["bild", "marca"])
+        return {k: round(v, 4) for k, v in found.reliabilities.items()}
+
+    def swept(day: str, horizon: float = 365) -> dict[str, float]:
+        wanted = Settings(horizon_days=horizon)
+        with ledger.reading() as conn:
+            records = records_through_time(conn, ["bild", "marca"], date.min, date.max, wanted)
+        records.on(date.fromisoformat(day))
+        found = learned_from_counts(wanted, records.counts)
+        return {k: round(v, 4) for k, v in found.reliabilities.items()}
+
+    wrong_once, right_once = round(3.5 / 11, 4), round(4.5 / 11, 4)
+    for day in ("2024-02-04", "2024-02-05", "2024-04-01", "2024-05-31", "2024-06-01"):
+        for horizon in (365, 400):
+            assert swept(day, horizon) == learned(day, horizon), (day, horizon)
+    assert learned("2024-02-04") == {}
+    assert learned("2024-02-05") == {"bild": wrong_once}
+    assert learned("2024-02-05", horizon=400) == {"bild": right_once}
+    assert learned("2024-04-01") == {"bild": round(3.5 / 12, 4), "marca": right_once}
+    assert learned("2024-05-31") == {"bild": round(3.5 / 12, 4), "marca": right_once}
+    # AS's report reopened Alonso to Real: the calls on it no longer count.
+    assert learned("2024-06-01") == {"bild": wrong_once}
+
+
+def test_a_rival_confirmation_ends_a_rumour_until_a_later_report_reopens_it(ledger):
+    base = {"subject": "Xabi Alonso", "role": "coach", "source": "Bild"}
+    lines = [
+        {**base, "type": "report", "to": "Real Madrid", "date": "2024-03-01"},
+        {**base, "type": "confirmation", "to": "Bayern München", "date": "2024-04-01"},
+        {**base, "type": "report", "to": "Real Madrid", "date": "2024-06-01", "source": "Marca"},
+    ]
+    load(ledger, [json.dumps(o) for o in lines])
+    with ledger.reading() as conn:
+        names = names_in_force(conn)
+        found = Catalogue(conn.execute(select(rumours)), names)
+        ref = find_rumour(conn, "Xabi Alonso -> Real Madrid")
+        move = found.of(ref.id)
+        evidence = evidence_by_move(conn, found, Moment(date.max))[move.key]
+        held = episodes(move, evidence, rivals(conn, Moment(date.max), found))
+        bild = conn.execute(select(calls).where(calls.c.source_key == "bild")).all()
+    assert [(e.valid_from, e.valid_to, e.outcome.happened) for e in held] == [
+        (date(2024, 4, 1), date(2024, 6, 1), False)
+    ]
+    # Bild's report on Real was wrong while Bayern's confirmation ended it, and only then.
+    real = [c for c in bild if c.move_id == ref.id]
+    assert [(c.kind, c.valid_from, c.valid_to) for c in real] == [
+        ("report", date(2024, 4, 1), date(2024, 6, 1))
+    ]
+
+
+@LAWS
+@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
+def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
+    with open_fresh() as ledger:
+        load(ledger, [json.dumps(o) for o in lines])
+        with ledger.reading() as conn:
+            found = Catalogue(conn.execute(select(rumours)), names_in_force(conn))
+            evidence = evidence_by_move(conn, found, Moment(date.max))
+            rival = rivals(conn, Moment(date.max), found)
+    for move in found.moves.values():
+        claims = evidence.get(move.key, [])
+        held = episodes(move, claims, rival)
+        for offset in range(0, 560, 3):
+            day = START + timedelta(days=offset)
+            then = [c for c in claims if c.published <= day]
+            if not then:
+                continue  # a move nobody had spoken of yet makes no calls either way
+            expected = outcome(move, then, rival, day)
+            holding = [
+                e.outcome
+                for e in held
+                if e.valid_from <= day and (e.valid_to is None or day < e.valid_to)
+            ]
+            assert holding == ([] if expected is None else [expected]), (move.key, day)
