@@ -42,9 +42,11 @@ def _top_level_commands() -> dict[str, tuple[str, str]]:
         module = importlib.import_module(f"cli.{info.name}")
         for attribute, value in vars(module).items():
             callback = getattr(value, "callback", None)
-            # Defined here, not imported from another module.
+            # Defined here, not imported from another module; not the root group, which
+            # holds every command it has run as a subcommand.
             if (
                 isinstance(value, click.Command)
+                and not isinstance(value, RumourGroup)
                 and getattr(callback, "__module__", None) == module.__name__
             ):
                 defined.append((module.__name__, attribute, value))
@@ -57,7 +59,7 @@ def _top_level_commands() -> dict[str, tuple[str, str]]:
     return {
         str(command.name): (module, attribute)
         for module, attribute, command in defined
-        if id(command) not in nested and not isinstance(command, RumourGroup)
+        if id(command) not in nested
     }
 
 
