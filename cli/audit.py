@@ -7,14 +7,14 @@ from typing import Any
 import click
 
 from cli.likelihood import config_option
-from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.main import db_option, json_option, open_ledger_for
 from cli.recording import recorder_option
 from cli.render import print_json, print_table, safe, short
 
 KINDS = ("source", "club", "person")
 
 
-@cli.group()
+@click.group()
 def audit() -> None:
     """Who claimed what, how it turned out, and the raw trail of entries.
 
@@ -237,7 +237,7 @@ def audit_log(
     print_table(["RECORDED AT", "BY", "TYPE", "WHAT", "ID"], rows, wrap=("WHAT",))
 
 
-@cli.command()
+@click.command()
 @click.option("--as-of", metavar="DATE", help="Records as known on DATE. [default: today]")
 @click.option(
     "--sort",
@@ -312,7 +312,7 @@ def sources(
     )
 
 
-@cli.group()
+@click.group()
 def alias() -> None:
     """Declare that one name stands for another (recorded as an event).
 
@@ -322,7 +322,7 @@ def alias() -> None:
     """
 
 
-@cli.group()
+@click.group()
 def unalias() -> None:
     """Make a name stand only for itself again (recorded as an event).
 
@@ -373,7 +373,7 @@ for _kind in KINDS:
     _alias_command(_kind)
 
 
-@cli.command(name="aliases")
+@click.command(name="aliases")
 @click.option("--known-at", metavar="TIMESTAMP", help="As the ledger held them then.")
 @json_option
 @db_option

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.main import cli, db_option, json_option, open_ledger_for, plot_option
+from cli.main import db_option, json_option, open_ledger_for, plot_option
 from cli.render import print_json, print_table, safe, short
 
 STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
@@ -50,7 +50,7 @@ def _today(ledger: Any) -> Any:
     return ledger.app.clock().astimezone().date()
 
 
-@cli.command(name="board")
+@click.command(name="board")
 @moment_options
 @click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True)
 @click.option(
@@ -122,7 +122,7 @@ def board_(
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("rumour")
 @moment_options
 @json_option
@@ -202,7 +202,7 @@ def why(
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("rumour")
 @click.option("--from", "start", metavar="DATE", help="First day [default: first claim].")
 @click.option("--to", "end", metavar="DATE", help="Last day [default: today].")
@@ -278,7 +278,7 @@ def sparkline(points: list[dict[str, Any]], width: int = 60) -> str:
     return "".join(SPARKS[min(7, int(sum(c) / len(c) * 8))] for c in chunks)
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.pass_context
 def rebuild(ctx: click.Context, db: str | None) -> None:

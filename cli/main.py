@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from gettext import gettext as _
+from typing import Any, NamedTuple, TypeVar
 
 import click
 
@@ -13,8 +15,155 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class LazyCommand(NamedTuple):
+    """Where a command is defined, and the first paragraph of its help for `rumour --help`."""
+
+    module: str
+    attribute: str
+    summary: str
+
+    def load(self) -> click.Command:
+        command = getattr(importlib.import_module(self.module), self.attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.module}.{self.attribute} is not a click command")
+        return command
+
+
+# Every command, loaded only when invoked: start-up imports no command module. The summaries
+# must match the commands' own help; tests/test_cli_lazy.py checks that they do.
+COMMANDS: dict[str, LazyCommand] = {
+    "alias": LazyCommand(
+        "cli.audit", "alias", "Declare that one name stands for another (recorded as an event)."
+    ),
+    "aliases": LazyCommand(
+        "cli.audit", "aliases_", "The aliases in force: each name and the name it stands for."
+    ),
+    "audit": LazyCommand(
+        "cli.audit",
+        "audit",
+        "Who claimed what, how it turned out, and the raw trail of entries.",
+    ),
+    "board": LazyCommand(
+        "cli.likelihood", "board_", "Every rumoured move with its likelihood, most likely first."
+    ),
+    "confirm": LazyCommand(
+        "cli.recording", "confirm", "Record an official announcement that a move happened."
+    ),
+    "deny": LazyCommand(
+        "cli.recording", "deny", "Record that a source says a move is not happening."
+    ),
+    "digest": LazyCommand(
+        "cli.trust",
+        "digest",
+        "Print the ledger digest: a hash over every stored event, in log order.",
+    ),
+    "export": LazyCommand(
+        "cli.transfer",
+        "export",
+        "Write every claim, retraction and alias as JSON Lines, in recorded order.",
+    ),
+    "import": LazyCommand(
+        "cli.transfer",
+        "import_",
+        "Append every event of a JSON Lines FILE (or - for stdin), all or nothing.",
+    ),
+    "list": LazyCommand(
+        "cli.reading",
+        "list_",
+        "Every rumour with its counts of reports, denials and confirmations.",
+    ),
+    "rebuild": LazyCommand(
+        "cli.likelihood", "rebuild", "Rebuild every read model from the first event."
+    ),
+    "report": LazyCommand(
+        "cli.recording", "report", "Record that a source reports a move as on or advancing."
+    ),
+    "retract": LazyCommand(
+        "cli.recording", "retract", "Withdraw a wrong entry by its id (or a unique prefix of it)."
+    ),
+    "score": LazyCommand(
+        "cli.score",
+        "score",
+        "Score the board's likelihoods on every rumour that resolved: Brier, log loss, AUC, "
+        "a reliability table, and the same for the prior alone and for majority stance.",
+    ),
+    "show": LazyCommand(
+        "cli.reading", "show", "Every event of one rumour in published-date order."
+    ),
+    "sources": LazyCommand(
+        "cli.audit",
+        "sources",
+        "The league table of sources: claims, track record and reliability.",
+    ),
+    "timeline": LazyCommand(
+        "cli.likelihood",
+        "timeline",
+        "The likelihood of one rumour day by day, with the claims that moved it.",
+    ),
+    "unalias": LazyCommand(
+        "cli.audit", "unalias", "Make a name stand only for itself again (recorded as an event)."
+    ),
+    "verify": LazyCommand(
+        "cli.trust",
+        "verify",
+        "Recompute every event's seal from the stored rows and check the append-only triggers.",
+    ),
+    "why": LazyCommand(
+        "cli.likelihood",
+        "why",
+        "Explain one rumour's likelihood: the prior, then every counted piece of evidence.",
+    ),
+}
+
+
 class RumourGroup(click.Group):
-    """Turns the ledger's errors into one-line messages: no traceback reaches the user."""
+    """Loads each command's module only when that command runs, and turns the ledger's errors
+    into one-line messages: no traceback reaches the user."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, LazyCommand] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            self.add_command(self.lazy_commands[cmd_name].load(), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and self.get_command(ctx, args[0]) is None:
+            # A mistyped name: click suggests close matches among the loaded commands only,
+            # so load them all (only on this error path).
+            for name in self.lazy_commands:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click.Group.format_commands, but from the declared summaries: no command is loaded.
+        # A throwaway Command shortens each summary exactly as the real one shortens its help.
+        rows = [
+            (name, self._listed(name))
+            for name in self.list_commands(ctx)
+            if name in self.lazy_commands or not self.commands[name].hidden
+        ]
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section(_("Commands")):
+            formatter.write_dl(
+                [(name, summary.get_short_help_str(limit)) for name, summary in rows]
+            )
+
+    def _listed(self, name: str) -> click.Command:
+        if name in self.commands:
+            return self.commands[name]
+        return click.Command(name, help=self.lazy_commands[name].summary)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ledger.errors import LedgerError
@@ -75,7 +224,7 @@ def plot_option(what: str) -> Callable[[F], F]:
     )
 
 
-@click.group(cls=RumourGroup, context_settings=CONTEXT)
+@click.group(cls=RumourGroup, context_settings=CONTEXT, lazy_commands=COMMANDS)
 @click.version_option(package_name="rumour-ledger", prog_name="rumour")
 @db_option
 @click.pass_context
@@ -103,7 +252,3 @@ def open_ledger_for(ctx: click.Context, db: str | None, recorded_by: str | None 
 
 def main() -> None:
     cli(prog_name="rumour")
-
-
-# The command modules attach themselves to the group; they import nothing heavy.
-from cli import audit, likelihood, reading, recording, score, transfer, trust  # noqa: E402, F401

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.main import db_option, json_option, open_ledger_for
 from cli.render import print_json, print_table, short
 
 
-@cli.command(name="list")
+@click.command(name="list")
 @json_option
 @db_option
 @click.pass_context
@@ -46,7 +46,7 @@ def list_(ctx: click.Context, as_json: bool, db: str | None) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("rumour")
 @json_option
 @db_option

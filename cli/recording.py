@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cli.main import cli, db_option, open_ledger_for
+from cli.main import db_option, open_ledger_for
 
 ROLES = ("player", "coach", "executive", "other")
 
@@ -74,7 +74,7 @@ def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
         click.echo("already in the ledger: nothing added", err=True)
 
 
-@cli.command()
+@click.command()
 @claim_options
 @click.pass_context
 def report(ctx: click.Context, **values: Any) -> None:
@@ -90,7 +90,7 @@ def report(ctx: click.Context, **values: Any) -> None:
     _record(ctx, "report", **values)
 
 
-@cli.command()
+@click.command()
 @claim_options
 @click.pass_context
 def deny(ctx: click.Context, **values: Any) -> None:
@@ -104,7 +104,7 @@ def deny(ctx: click.Context, **values: Any) -> None:
     _record(ctx, "denial", **values)
 
 
-@cli.command()
+@click.command()
 @claim_options
 @click.pass_context
 def confirm(ctx: click.Context, **values: Any) -> None:
@@ -118,7 +118,7 @@ def confirm(ctx: click.Context, **values: Any) -> None:
     _record(ctx, "confirmation", **values)
 
 
-@cli.command()
+@click.command()
 @click.argument("event_id")
 @click.option("--reason", required=True, metavar="TEXT", help="Why the entry was wrong.")
 @click.option(

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cli.likelihood import config_option
-from cli.main import cli, db_option, json_option, open_ledger_for, plot_option
+from cli.main import db_option, json_option, open_ledger_for, plot_option
 from cli.render import print_json, print_table
 
 
@@ -21,7 +21,7 @@ def _offsets(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     return offsets
 
 
-@cli.command()
+@click.command()
 @click.option("--as-of", metavar="DATE", help="Score what had resolved by DATE. [default: today]")
 @click.option(
     "--horizon",

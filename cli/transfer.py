@@ -8,13 +8,13 @@ from typing import IO
 
 import click
 
-from cli.main import cli, db_option, json_option, open_ledger_for
+from cli.main import db_option, json_option, open_ledger_for
 from cli.render import print_json
 
 PROGRESS_THRESHOLD = 5_000
 
 
-@cli.command(name="import")
+@click.command(name="import")
 @click.argument("file", type=click.File("rb"))
 @json_option
 @db_option
@@ -59,7 +59,7 @@ def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-d
         ledger.catch_up(progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
-@cli.command()
+@click.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",

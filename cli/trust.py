@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from cli.main import cli, db_option, json_option
+from cli.main import db_option, json_option
 from cli.render import print_json, safe, short
 
 
@@ -16,7 +16,7 @@ def _store(ctx: click.Context, db: str | None) -> Any:
     return open_store(db or (ctx.find_root().obj or {}).get("db"))
 
 
-@cli.command()
+@click.command()
 @json_option
 @db_option
 @click.pass_context
@@ -40,7 +40,7 @@ def digest(ctx: click.Context, as_json: bool, db: str | None) -> None:
         click.echo(value)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--digest",
     "since",

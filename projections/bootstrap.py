@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
-
-from ledger.aliases import AliasKind
 from ledger.application import Clock, RumourLedger, utc_now
 from ledger.errors import LedgerError, StoreError
 from ledger.guards import install as install_guards
 from ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
-from projections import calls as calls_model
-from projections import claims as claims_model
-from projections.aliases import alias_map
-from projections.views import locate_claim
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from ledger.aliases import AliasKind
+    from projections.claims import Progress
+
+# SQLAlchemy and the read-model modules are imported where the read models are first used:
+# recording a claim never reads them, and importing SQLAlchemy is most of such a command's time.
 
 
 def os_user() -> str:
@@ -38,8 +40,15 @@ class Ledger:
 
     store: Store
     app: RumourLedger
-    engine: Engine
     closed: bool = False
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The read models' database, opened (and their tables made) on first use."""
+        if self._engine is None:
+            self._engine = open_read_models(self.store)
+        return self._engine
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -48,24 +57,34 @@ class Ledger:
         with self.engine.connect() as conn:
             yield conn
 
-    def catch_up(self, progress: claims_model.Progress | None = None) -> int:
+    def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every event recorded since the read models' positions; returns how many."""
+        from projections import calls as calls_model
+        from projections import claims as claims_model
+
         applied = claims_model.catch_up(self.app, self.engine, progress=progress)
         calls_model.catch_up(self.app, self.engine)
         return applied
 
-    def rebuild(self, progress: claims_model.Progress | None = None) -> int:
+    def rebuild(self, progress: Progress | None = None) -> int:
         """Throw every read model away and apply every event again from the first."""
+        from projections import calls as calls_model
+        from projections import claims as claims_model
+
         calls_model.rebuild(self.engine)
         applied = claims_model.rebuild(self.app, self.engine, progress=progress)
         calls_model.catch_up(self.app, self.engine)
         return applied
 
     def locate(self, claim_id: uuid.UUID) -> uuid.UUID | None:
+        from projections.views import locate_claim
+
         with self.reading() as conn:
             return locate_claim(conn, claim_id)
 
     def alias_map(self, kind: AliasKind) -> dict[str, str]:
+        from projections.aliases import alias_map
+
         with self.reading() as conn:
             return alias_map(conn, kind)
 
@@ -73,7 +92,8 @@ class Ledger:
         if not self.closed:
             self.closed = True
             self.app.close()
-            self.engine.dispose()
+            if self._engine is not None:
+                self._engine.dispose()
 
     def __enter__(self) -> Ledger:
         return self
@@ -88,16 +108,14 @@ def open_ledger(
     clock: Clock = utc_now,
     user: str | None = None,
 ) -> Ledger:
-    """Open (creating on first use) the ledger at a URL or path; the default is SQLite."""
+    """Open (creating on first use) the ledger at a URL or path; the default is SQLite.
+
+    The read models open on first use (Ledger.engine), so a command that only appends
+    neither loads SQLAlchemy nor touches them."""
     store = open_store(location)
     prepare(store)
-    engine = _engine(store)
-    try:
-        _prepare_schema(engine, store)
-        claims_model.create_tables(engine)
-    except SQLAlchemyError as error:
-        engine.dispose()
-        raise _unusable(store, error) from None
+    raw = RawConnections(store)
+    _prepare_schema(raw, store)
     ledger_box: list[Ledger] = []
     try:
         app = RumourLedger(
@@ -108,37 +126,92 @@ def open_ledger(
             aliases=lambda kind: ledger_box[0].alias_map(kind),
         )
     except LedgerError:
-        engine.dispose()
         raise
     except Exception as error:  # the recorders raise many kinds when a store is unusable
-        engine.dispose()
         raise _unusable(store, error) from None
-    ledger = Ledger(store=store, app=app, engine=engine)
+    ledger = Ledger(store=store, app=app)
     ledger_box.append(ledger)
     try:
-        install_guards(engine, store)  # append-only triggers; one catalogue query when present
+        install_guards(raw, store)  # append-only triggers; one catalogue query when present
     except BaseException:
         ledger.close()
         raise
     return ledger
 
 
+def open_read_models(store: Store) -> Engine:
+    """An engine on the read models' tables, made if missing; beside the events, same store."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from projections import claims as claims_model
+
+    engine = _engine(store)
+    try:
+        claims_model.create_tables(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise _unusable(store, error) from None
+    return engine
+
+
+class RawConnections:
+    """Plain DB-API connections to the store, for the steps of opening that precede any read
+    model (the schema, the append-only triggers): the same settings the read models' engine
+    uses, without loading SQLAlchemy. Has the one method of an engine that ledger.guards uses.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def raw_connection(self) -> Any:
+        try:
+            if self.store.dialect == "sqlite":
+                return sqlite3.connect(
+                    self.store.sqlite_uri(), uri=True, timeout=SQLITE_LOCK_TIMEOUT_SECONDS
+                )
+            import psycopg
+
+            return psycopg.connect(_libpq_url(self.store), **_pg_connect_args(self.store))
+        except Exception as error:
+            raise _unusable(self.store, error) from None
+
+
+def _libpq_url(store: Store) -> str:
+    """The store's URL as libpq reads it: the driver suffix dropped, the rest as given."""
+    url = store.sqlalchemy_url()
+    return "postgresql" + url[url.index("://") :]
+
+
+def _pg_connect_args(store: Store) -> dict[str, Any]:
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if store.schema:
+        connect_args["options"] = f"-csearch_path={store.schema}"
+    return connect_args
+
+
 def _engine(store: Store) -> Engine:
+    from sqlalchemy import create_engine
+
     if store.dialect == "sqlite":
         return create_engine(
             store.sqlalchemy_url(),
             connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS},
         )
-    connect_args: dict[str, Any] = {"connect_timeout": 5}
-    if store.schema:
-        connect_args["options"] = f"-csearch_path={store.schema}"
-    return create_engine(store.sqlalchemy_url(), connect_args=connect_args)
+    return create_engine(store.sqlalchemy_url(), connect_args=_pg_connect_args(store))
 
 
-def _prepare_schema(engine: Engine, store: Store) -> None:
-    if store.dialect == "postgresql" and store.schema:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"'))
+def _prepare_schema(raw: RawConnections, store: Store) -> None:
+    """A PostgreSQL ledger in its own schema: make the schema before anything is put in it."""
+    if store.dialect != "postgresql" or not store.schema:
+        return
+    conn = raw.raw_connection()
+    try:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+        conn.commit()
+    except Exception as error:
+        raise _unusable(store, error) from None
+    finally:
+        conn.close()
 
 
 def _unusable(store: Store, error: BaseException) -> StoreError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
+
 from cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +31,7 @@ def test_the_readme_demo_command_installs_and_imports_the_shipped_demo():
 
 
 def test_every_command_is_in_the_readme():
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert f"rumour {name}" in README, name
 
 
