@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
@@ -33,7 +34,15 @@ from projections.evidence import (
     rivals,
     rumours_row,
 )
-from projections.likelihood import STATUSES, Evidence, Explanation, Settings, explain, later
+from projections.likelihood import (
+    STATUSES,
+    Evidence,
+    Explanation,
+    Settings,
+    explain,
+    later,
+    reweighed,
+)
 from projections.tables import claims, rumours
 from projections.views import RumourRef
 
@@ -220,17 +229,24 @@ def timeline(
         by_day.setdefault(e.published, []).append(e)
     ended = {r.published for r in weighing.rivals.resolutions(move.key, move.move.role)}
     points = []
-    explained = None
-    learned = settings
+    explained: Explanation | None = None
+    learned: Settings | None = None
+    weights: list[float] | None = None
     for day in _days(start, end):
-        if records.on(day) or explained is None:
-            learned = reliability.learned_from_counts(settings, records.counts)
+        if records.on(day):
+            learned = weights = None
         if explained is None or day in by_day or day in ended:
+            if learned is None:
+                learned = reliability.learned_from_counts(settings, records.counts)
             explained = replace(weighing, settings=learned).explain(move, day)
+            weights = None
             value = explained.likelihood
         else:
             # Nothing new about the move: only time and its sources' records moved on.
-            value = later(explained, day, learned)
+            if weights is None:
+                known = partial(reliability.reliability_from_counts, settings, records.counts)
+                weights = reweighed(explained, settings, known)
+            value = later(explained, day, settings, weights)
         points.append(
             {
                 "date": day.isoformat(),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 
 REPORT = "report"
@@ -376,8 +376,30 @@ def _contributions(
         before = _sigmoid(running)
         running += part.log_odds
         points = 100.0 * (_sigmoid(running) - before)
-        with_points.append(replace(part, points=points))
+        with_points.append(_with_points(part, points))
     return tuple(with_points)
+
+
+def _with_points(p: Contribution, points: float) -> Contribution:
+    # As dataclasses.replace, without its generic field walk: this runs once per origin on
+    # every day of a timeline.
+    return Contribution(
+        p.origin,
+        p.origin_key,
+        p.kind,
+        p.published,
+        p.position,
+        p.reliability,
+        p.first_party,
+        p.weight,
+        p.decay,
+        p.log_odds,
+        points,
+        p.claim_ids,
+        p.counted_claim_id,
+        p.via,
+        p.relays,
+    )
 
 
 def _is_denied(parts: tuple[Contribution, ...]) -> bool:
@@ -445,19 +467,28 @@ def explain(
     )
 
 
-def later(explained: Explanation, as_of: date, settings: Settings) -> float:
+def reweighed(
+    explained: Explanation, settings: Settings, reliability_for: Callable[[str], float]
+) -> list[float]:
+    """The weights of an explanation's counted claims with other reliabilities."""
+    return [
+        _weight(p.kind, reliability_for(p.origin_key), p.first_party, settings)
+        for p in explained.contributions
+    ]
+
+
+def later(explained: Explanation, as_of: date, settings: Settings, weights: list[float]) -> float:
     """The likelihood on a later day when nothing about the move was published since the
-    explanation and no rival's confirmation came: the same counted claims, aged to that day
-    and weighed with the reliabilities in `settings`, by the same arithmetic as `explain`."""
+    explanation and no rival's confirmation came: the same counted claims with these
+    weights (see `reweighed`), aged to that day by the same arithmetic as `explain`."""
     if explained.status == CONFIRMED:
         return 1.0
     if explained.status == NOT_HAPPENED:
         return 0.0
+    half_life = settings.half_life_days
     parts = [
-        _weight(p.kind, settings.reliability_for(p.origin_key), p.first_party, settings)
-        * decay(p.published, as_of, settings.half_life_days)
-        + 0.0
-        for p in explained.contributions
+        weight * decay(p.published, as_of, half_life) + 0.0
+        for weight, p in zip(weights, explained.contributions, strict=True)
     ]
     return _sigmoid(_logit(settings.prior) + math.fsum(parts))
 

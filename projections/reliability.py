@@ -87,6 +87,15 @@ def learned_from_counts(settings: Settings, counts: Counts) -> Settings:
     return replace(settings, reliabilities=reliabilities)
 
 
+def reliability_from_counts(settings: Settings, counts: Counts, key: str) -> float:
+    """One source's reliability as `learned_from_counts` would give it."""
+    right, scored = counts.get(key, (0, 0))
+    prior = settings.reliability_for(key)
+    if not scored:
+        return prior
+    return track.posterior(prior, settings.reliability_prior_strength, right, scored - right)
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
