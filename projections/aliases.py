@@ -22,9 +22,10 @@ class Names:
     display: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def resolve(self, kind: AliasKind, key: str | None) -> str | None:
-        if key is None:
-            return None
-        names = self.maps.get(kind.value, {})
+        # A StrEnum member hashes and compares as its value: no .value lookup in this hot path.
+        names = self.maps.get(kind)
+        if not names or key not in names:
+            return key
         seen = {key}
         while key in names:
             key = names[key]

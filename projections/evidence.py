@@ -126,22 +126,39 @@ def catalogue(conn: Connection, names: Names, related_to: Any | None = None) -> 
 def evidence_of(row: Any, names: Names) -> Evidence:
     source_key = names.source(row.source_key)
     cites_key = names.source(row.cites_key)
+    relayed = cites_key != source_key
+    # Positional: this runs once for every claim of the ledger on a board.
     return Evidence(
-        claim_id=row.id,
-        kind=row.kind,
-        source=row.source,
-        source_key=source_key,
-        cites=row.cites if cites_key != source_key else None,
-        cites_key=cites_key if cites_key != source_key else None,
-        official=bool(row.official),
-        published=row.published,
-        position=row.position,
+        row.id,
+        row.kind,
+        row.source,
+        source_key,
+        row.cites if relayed else None,
+        cites_key if relayed else None,
+        bool(row.official),
+        row.published,
+        row.position,
     )
+
+
+# What the likelihood needs of a claim; the rest (its text, link, recorder) stays on disk.
+EVIDENCE_COLUMNS = (
+    claims.c.id,
+    claims.c.rumour_id,
+    claims.c.kind,
+    claims.c.source,
+    claims.c.source_key,
+    claims.c.cites,
+    claims.c.cites_key,
+    claims.c.official,
+    claims.c.published,
+    claims.c.position,
+)
 
 
 def claim_rows(conn: Connection, rumour_ids: list[str] | None, moment: Moment) -> Iterator[Any]:
     """The live claims of some rumours (or all), by rumour, then published date."""
-    query = select(claims).where(live(moment))
+    query = select(*EVIDENCE_COLUMNS).where(live(moment))
     if rumour_ids is not None:
         query = query.where(claims.c.rumour_id.in_(rumour_ids))
     yield from conn.execute(

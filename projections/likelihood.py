@@ -304,7 +304,7 @@ def _relays(relayed: list[Evidence]) -> tuple[Relay, ...]:
 
 
 def _contribution(
-    move: Move,
+    parties: frozenset[str],
     origin_key: str,
     claims: list[Evidence],
     as_of: date,
@@ -323,7 +323,7 @@ def _contribution(
         counted = relayed[0]
         origin = counted.cites or origin_key
         on_record = counted.official
-    first_party = on_record or origin_key in move.parties()
+    first_party = on_record or origin_key in parties
     reliability = settings.reliability_for(origin_key)
     weight = _weight(counted.kind, reliability, first_party, settings)
     kept = decay(counted.published, as_of, settings.half_life_days)
@@ -366,8 +366,9 @@ def _contributions(
         # Confirmations settle the status; they carry no weight of their own.
         if claim.kind != CONFIRMATION:
             by_origin.setdefault(claim.origin_key, []).append(claim)
+    parties = move.parties()
     parts = sorted(
-        (_contribution(move, key, claims, as_of, settings) for key, claims in by_origin.items()),
+        (_contribution(parties, key, claims, as_of, settings) for key, claims in by_origin.items()),
         key=_contribution_order,
     )
     running = _logit(settings.prior)
