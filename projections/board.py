@@ -42,8 +42,10 @@ from projections.likelihood import (
     explain,
     later,
     reweighed,
+    weight_of,
 )
-from projections.tables import claims, rumours
+from projections.standings import board_row_of
+from projections.tables import chunked, claims, rumours, standings
 from projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
@@ -153,30 +155,74 @@ def board(
     """Every rumoured move with its likelihood as of the moment, most likely first."""
     if status not in (*STATUSES, "all"):
         raise ValueError(f"unknown status {status!r}")
-    weighing = weigh_all(conn, moment, settings)
-    rows = []
-    for key, move in weighing.found.moves.items():
-        if not weighing.evidence.get(key):
-            continue  # nothing published (or known) about it yet
-        explained = weighing.explain(move)
-        if status not in ("all", explained.status) or explained.likelihood < minimum:
-            continue
-        rows.append(board_row(move, explained))
+    if moment.known_at is None:
+        rows = _board_from_standings(conn, moment.as_of, settings)
+    else:
+        rows = _board_worked_out(weigh(conn, moment, settings), None)
+    rows = [r for r in rows if status in ("all", r["status"]) and r["likelihood"] >= minimum]
     rows.sort(key=lambda r: (-r["likelihood"], r["label"]))
     return rows
 
 
-def weigh_all(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
-    """What the board needs: every move and its evidence, and every source's record, read
-    from the calls model as the ledger stands now (worked out again for a past one)."""
-    if moment.known_at is not None:
-        return weigh(conn, moment, settings)
-    names = names_at(conn, moment)
-    found = catalogue(conn, names)
-    evidence = evidence_by_move(conn, found, moment)
-    rival = rivals(conn, moment, found)
-    learned = reliability.learned_on(conn, moment.as_of, settings)
-    return Weighing(moment, found, evidence, rival, {}, learned)
+def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[dict[str, Any]]:
+    """Board rows folded from the claims (of every move, or only some)."""
+    rows = []
+    for key, move in weighing.found.moves.items():
+        if not weighing.evidence.get(key) or (only is not None and key not in only):
+            continue  # nothing published (or known) about it yet
+        rows.append(board_row(move, weighing.explain(move)))
+    return rows
+
+
+def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[dict[str, Any]]:
+    """Moves whose last news is on or before the day: their standings, aged to it; moves
+    still unfolding on that day: folded from their claims published by then."""
+    learned = reliability.learned_on(conn, day, settings)
+    weights: dict[tuple[str, str, bool], float] = {}
+
+    def weight_for(origin: str, kind: str, first_party: bool) -> float:
+        key = (origin, kind, first_party)
+        if key not in weights:
+            weights[key] = weight_of(kind, learned.reliability_for(origin), first_party, learned)
+        return weights[key]
+
+    rows = []
+    unfolding = []
+    for row in conn.execute(select(standings).where(standings.c.first_day <= day)):
+        if row.last_day <= day:
+            rows.append(board_row_of(row, day, learned, weight_for))
+        else:
+            unfolding.append(row.move_id)
+    if unfolding:
+        rows.extend(_unfolding(conn, day, learned, unfolding))
+    return rows
+
+
+def _unfolding(
+    conn: Connection, day: date, learned: Settings, move_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Board rows of moves with news after the day, folded from what was published by then."""
+    names = names_at(conn, Moment(day))
+    refs = []
+    for chunk in chunked(move_ids):
+        refs.extend(conn.execute(select(rumours).where(rumours.c.id.in_(chunk))))
+    subjects = sorted(
+        {k for r in refs for k in names.aliases_of(AliasKind.PERSON, names.person(r.subject_key))}
+    )
+    rows = []
+    for chunk in chunked(subjects):
+        rows.extend(conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk))))
+    found = Catalogue(rows, names)
+    wanted = {found.key_of[r.id] for r in refs}
+    moves = [found.moves[k] for k in wanted]
+    member_ids = [i for m in moves for i in m.ids]
+    evidence: dict[MoveKey, list[Evidence]] = {}
+    for chunk in chunked(member_ids):
+        for key, claims_of in evidence_by_move(conn, found, Moment(day), list(chunk)).items():
+            evidence.setdefault(key, []).extend(claims_of)
+    rival = rivals(conn, Moment(day), found, moves)
+    weighing = Weighing(Moment(day), found, evidence, rival, {}, learned)
+    return _board_worked_out(weighing, wanted)
 
 
 def board_row(move: Rumoured, explained: Explanation) -> dict[str, Any]:

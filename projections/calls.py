@@ -1,16 +1,18 @@
-"""The calls read model: every source's scored calls, by the published days each outcome held.
+"""The per-move read models: each move's standing, and its sources' calls by the days they held.
 
-A source's track record as of a day is made of the moves resolved by then, and a move's
-resolution can change as days pass: a rival's confirmation ends it, a later report reopens
-it, its own confirmation settles it for good. So each move's outcome is worked out as a
-series of *episodes*, stretches of published days over which it held, and every call of an
-episode is stored with that stretch (`valid_from` inclusive, `valid_to` exclusive). A record
-as of any day is then a count over an index, whatever the size of the ledger.
+Both are worked out per move from its claims and its rivals' confirmations; standings are
+for the board (projections/standings.py), calls for track records. A source's record as of
+a day is made of the moves resolved by then, and a move's resolution can change as days
+pass: a rival's confirmation ends it, a later report reopens it, its own confirmation
+settles it for good. So each move's outcome is worked out as a series of *episodes*,
+stretches of published days over which it held, and every call of an episode is stored
+with that stretch (`valid_from` inclusive, `valid_to` exclusive). A record as of any day is
+then one indexed row per source (record_days), whatever the size of the ledger.
 
-The model follows the claims model (it reads its tables), with its own position in the same
-transaction as its rows. A claim can only change the outcomes of its own subject's moves and,
-for coaches, of the moves to the same club, so only those are worked out again; an alias
-changes how every move is grouped, so one means working everything out again.
+The models follow the claims model (they read its tables), with their own position in the
+same transaction as their rows. A claim can only change its own subject's moves and, for
+coaches, the moves to the same club, so only those are worked out again; an alias changes
+how every move is grouped, so one means working everything out again.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from projections.evidence import (
 )
 from projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
 from projections.reliability import DEFAULT_HORIZON, Scored, record_days_of, scored_calls
-from projections.tables import calls, positions, record_days, rumours
+from projections.standings import standing_row
+from projections.tables import calls, chunked, positions, record_days, rumours, standings
 from projections.tracking import advance, position, store_error
 
 NAME = "calls"
@@ -47,7 +50,6 @@ ALIAS_TOPICS = "rumour-ledger:Alias"
 # Past this many new events, working out every move once is cheaper than finding the few.
 FULL_AFTER = 20_000
 MOVES_PER_CHUNK = 2_000
-IDS_PER_QUERY = 500
 EVERYTHING = Moment(date.max)
 
 
@@ -153,32 +155,29 @@ def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> l
     return rows
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: Rivals) -> set[str]:
-    """Replace the calls of these moves with their calls as the claims now stand; returns
-    the sources whose calls that may have changed."""
+    """Replace the standings and calls of these moves with theirs as the claims now stand;
+    returns the sources whose calls that may have changed."""
     sources: set[str] = set()
-    for chunk in _chunks(moves, MOVES_PER_CHUNK):
+    for chunk in chunked(moves, MOVES_PER_CHUNK):
         member_ids = [i for move in chunk for i in move.ids]
-        for ids in _chunks(member_ids, IDS_PER_QUERY):
+        for ids in chunked(member_ids):
             were = select(calls.c.source_key).where(calls.c.move_id.in_(ids)).distinct()
             sources.update(conn.execute(were).scalars())
             conn.execute(delete(calls).where(calls.c.move_id.in_(ids)))
+            conn.execute(delete(standings).where(standings.c.move_id.in_(ids)))
         found = Catalogue((m for move in chunk for m in move.members), names)
         evidence: dict[Any, list[Evidence]] = {}
-        for ids in _chunks(member_ids, IDS_PER_QUERY):
+        for ids in chunked(member_ids):
             for key, claims in evidence_by_move(conn, found, EVERYTHING, list(ids)).items():
                 evidence.setdefault(key, []).extend(claims)
-        rows = [
-            row
-            for move in chunk
-            if evidence.get(move.key)
-            for row in call_rows(move, evidence[move.key], rival)
-        ]
+        spoken_of = [move for move in chunk if evidence.get(move.key)]
+        if spoken_of:
+            conn.execute(
+                insert(standings),
+                [standing_row(move, evidence[move.key], rival) for move in spoken_of],
+            )
+        rows = [row for move in spoken_of for row in call_rows(move, evidence[move.key], rival)]
         if rows:
             conn.execute(insert(calls), rows)
             sources.update(row["source_key"] for row in rows)
@@ -190,7 +189,7 @@ def _rewrite_days(conn: Connection, sources: Iterable[str] | None) -> None:
     if sources is None:
         conn.execute(delete(record_days))
         sources = conn.execute(select(calls.c.source_key).distinct()).scalars().all()
-    for chunk in _chunks(sorted(set(sources)), IDS_PER_QUERY):
+    for chunk in chunked(sorted(set(sources))):
         conn.execute(delete(record_days).where(record_days.c.source_key.in_(chunk)))
         days = record_days_of(scored_calls(conn, chunk, date.max), DEFAULT_HORIZON)
         if days:
@@ -204,18 +203,11 @@ def _rewrite_days(conn: Connection, sources: Iterable[str] | None) -> None:
 
 
 def _everything(conn: Connection, names: Names) -> None:
-    """Work out every move that anything could have resolved."""
+    """Work out every move."""
     conn.execute(delete(calls))
+    conn.execute(delete(standings))
     found = Catalogue(conn.execute(select(rumours)), names)
-    rival = rivals(conn, EVERYTHING, found)
-    subjects = set(rival.by_subject)
-    clubs = set(rival.coaches_by_club)
-    candidates = [
-        move
-        for move in found.moves.values()
-        if move.key[0] in subjects or (move.move.role == "coach" and move.key[2] in clubs)
-    ]
-    _rewrite(conn, candidates, names, rival)
+    _rewrite(conn, list(found.moves.values()), names, rivals(conn, EVERYTHING, found))
     _rewrite_days(conn, None)
 
 
@@ -223,17 +215,17 @@ def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
     """Work out again the moves whose outcome these rumours' claims may have changed."""
     touched = []
     ids = sorted(set(rumour_ids))
-    for chunk in _chunks(ids, IDS_PER_QUERY):
+    for chunk in chunked(ids):
         touched.extend(conn.execute(select(rumours).where(rumours.c.id.in_(chunk))))
     subjects = {names.person(row.subject_key) for row in touched}
     clubs = {names.club(row.to_key) for row in touched if row.role == "coach" and row.to_key}
     person_keys = sorted({k for s in subjects if s for k in names.aliases_of(AliasKind.PERSON, s)})
     club_keys = sorted({k for c in clubs if c for k in names.aliases_of(AliasKind.CLUB, c)})
     rows: dict[str, Any] = {}
-    for chunk in _chunks(person_keys, IDS_PER_QUERY):
+    for chunk in chunked(person_keys):
         for row in conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk))):
             rows[row.id] = row
-    for chunk in _chunks(club_keys, IDS_PER_QUERY):
+    for chunk in chunked(club_keys):
         for row in conn.execute(select(rumours).where(rumours.c.to_key.in_(chunk))):
             rows[row.id] = row
     found = Catalogue(rows.values(), names)
@@ -294,6 +286,7 @@ def rebuild(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(delete(calls))
         conn.execute(delete(record_days))
+        conn.execute(delete(standings))
         conn.execute(delete(positions).where(positions.c.name == NAME))
 
 

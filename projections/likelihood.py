@@ -325,7 +325,7 @@ def _contribution(
         on_record = counted.official
     first_party = on_record or origin_key in parties
     reliability = settings.reliability_for(origin_key)
-    weight = _weight(counted.kind, reliability, first_party, settings)
+    weight = weight_of(counted.kind, reliability, first_party, settings)
     kept = decay(counted.published, as_of, settings.half_life_days)
     return Contribution(
         origin=origin,
@@ -346,7 +346,8 @@ def _contribution(
     )
 
 
-def _weight(kind: str, reliability: float, first_party: bool, settings: Settings) -> float:
+def weight_of(kind: str, reliability: float, first_party: bool, settings: Settings) -> float:
+    """The log-odds a counted claim moves its move by, before decay."""
     magnitude = source_weight(reliability, settings.prior)
     if first_party:
         magnitude *= settings.first_party_weight
@@ -473,7 +474,7 @@ def reweighed(
 ) -> list[float]:
     """The weights of an explanation's counted claims with other reliabilities."""
     return [
-        _weight(p.kind, reliability_for(p.origin_key), p.first_party, settings)
+        weight_of(p.kind, reliability_for(p.origin_key), p.first_party, settings)
         for p in explained.contributions
     ]
 
@@ -481,17 +482,26 @@ def reweighed(
 def later(explained: Explanation, as_of: date, settings: Settings, weights: list[float]) -> float:
     """The likelihood on a later day when nothing about the move was published since the
     explanation and no rival's confirmation came: the same counted claims with these
-    weights (see `reweighed`), aged to that day by the same arithmetic as `explain`."""
-    if explained.status == CONFIRMED:
-        return 1.0
-    if explained.status == NOT_HAPPENED:
-        return 0.0
-    half_life = settings.half_life_days
+    weights (see `reweighed`), aged to that day."""
     parts = [
-        weight * decay(p.published, as_of, half_life) + 0.0
+        (p.kind, p.published, weight)
         for weight, p in zip(weights, explained.contributions, strict=True)
     ]
-    return _sigmoid(_logit(settings.prior) + math.fsum(parts))
+    return aged(explained.status, parts, as_of, settings)
+
+
+def aged(
+    status: str, parts: Iterable[tuple[str, date, float]], as_of: date, settings: Settings
+) -> float:
+    """The likelihood of counted claims, given as (kind, published, weight), on a day: by
+    the same arithmetic as `explain`, so the two agree to the last bit."""
+    if status == CONFIRMED:
+        return 1.0
+    if status == NOT_HAPPENED:
+        return 0.0
+    half_life = settings.half_life_days
+    log_odds = [weight * decay(published, as_of, half_life) + 0.0 for _, published, weight in parts]
+    return _sigmoid(_logit(settings.prior) + math.fsum(log_odds))
 
 
 def likelihood(

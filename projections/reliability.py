@@ -8,7 +8,7 @@ projections/calls.py), so no day's answer uses an outcome from after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
@@ -18,10 +18,9 @@ from sqlalchemy import Connection, func, select, union_all
 
 from projections import records as track
 from projections.likelihood import REPORT, Settings
-from projections.tables import calls, record_days
+from projections.tables import calls, chunked, record_days
 
 DEFAULT_HORIZON = Settings().horizon_days
-KEYS_PER_QUERY = 500
 Counts = dict[str, tuple[int, int]]  # source key -> (right, scored)
 
 
@@ -96,11 +95,6 @@ def reliability_from_counts(settings: Settings, counts: Counts, key: str) -> flo
     return track.posterior(prior, settings.reliability_prior_strength, right, scored - right)
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def learned_on(
     conn: Connection, day: date, settings: Settings, source_keys: Iterable[str] | None = None
 ) -> Settings:
@@ -118,7 +112,7 @@ def learned_on(
 
 def _latest(day: date, keys: list[str]) -> Iterator[Any]:
     """Each source's last record day on or before a day: one index probe per source."""
-    for chunk in _chunks(keys, KEYS_PER_QUERY // 2):
+    for chunk in chunked(keys):
         probes = [
             select(record_days.c.source_key, record_days.c.scored, record_days.c.right)
             .where(record_days.c.source_key == key, record_days.c.day <= day)
@@ -149,7 +143,7 @@ def _by_keys(query: Any, column: Any, keys: Iterable[str] | None) -> Iterator[An
     if keys is None:
         yield query
         return
-    for chunk in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
+    for chunk in chunked(sorted(set(keys))):
         yield query.where(column.in_(chunk))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -15,7 +18,19 @@ from sqlalchemy import (
     Text,
 )
 
+T = TypeVar("T")
 metadata = MetaData()
+
+# Names or ids bound into one IN (...) list: far below SQLite's (32,766) and PostgreSQL's
+# (65,535) limits on parameters per statement, however large the ledger.
+IN_LIST = 500
+
+
+def chunked(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 # Where each read model has got to in the notification log; advanced in the same
 # transaction as the rows it covers, so no event is applied twice or skipped.
@@ -120,4 +135,33 @@ record_days = Table(
     Column("day", Date, primary_key=True),
     Column("scored", Integer, nullable=False),
     Column("right", Integer, nullable=False),
+)
+
+# Each move as its claims and its rivals leave it, after the last day anything about it was
+# published: on any later day only decay and its sources' records move its likelihood, so
+# the board weighs these rows instead of every claim of the ledger.
+standings = Table(
+    "standings",
+    metadata,
+    Column("move_id", String(32), primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("from_club", Text),
+    Column("to_club", Text),
+    Column("role", String(16), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("merged", Text, nullable=False),  # JSON list of the other rumours' ids
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("resolved_by", Text),
+    Column("resolved_on", Date),
+    Column("reports", Integer, nullable=False),
+    Column("denials", Integer, nullable=False),
+    Column("confirmations", Integer, nullable=False),
+    Column("origins", Integer, nullable=False),
+    Column("relays", Integer, nullable=False),
+    Column("last_claim", Date),
+    # JSON list of [origin key, kind, published day ordinal, first party] per counted origin.
+    Column("parts", Text, nullable=False),
+    Index("ix_standings_first_day", "first_day"),
 )

@@ -1,0 +1,82 @@
+"""Standings: each move as its claims leave it, so the board weighs one row per move.
+
+After the last day anything about a move was published (its own claims, its rivals'
+confirmations), its explanation keeps the same counted claims, status and counts on every
+later day: only decay and its sources' records move its likelihood. A standing stores that
+explanation's shape; the board ages it to the day asked, by the same arithmetic as
+`likelihood.explain`, and folds claims afresh only for moves still unfolding on that day.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from projections.evidence import Rivals, Rumoured
+from projections.likelihood import Evidence, Settings, aged, explain
+
+
+def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> dict[str, Any]:
+    """The standing of one move with at least one claim."""
+    resolutions = rival.resolutions(found.key, found.move.role)
+    published = [e.published for e in evidence]
+    last_day = max([*published, *(r.published for r in resolutions)])
+    # Reliabilities change only the likelihood, which the board works out on the day asked.
+    explained = explain(found.move, evidence, last_day, Settings(), resolutions)
+    ref = found.ref
+    return {
+        "move_id": ref.id,
+        "subject": ref.subject,
+        "from_club": ref.from_club,
+        "to_club": ref.to_club,
+        "role": ref.role,
+        "label": ref.label,
+        "merged": json.dumps([m.id for m in found.members[1:]]),
+        "first_day": min(published),
+        "last_day": last_day,
+        "status": explained.status,
+        "resolved_by": explained.resolved_by,
+        "resolved_on": explained.resolved_on,
+        "reports": explained.reports,
+        "denials": explained.denials,
+        "confirmations": explained.confirmations,
+        "origins": explained.origins,
+        "relays": explained.relays,
+        "last_claim": explained.last_claim,
+        "parts": json.dumps(
+            [
+                [p.origin_key, p.kind, p.published.toordinal(), p.first_party]
+                for p in explained.contributions
+            ]
+        ),
+    }
+
+
+def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> dict[str, Any]:
+    """A board row from a standing, aged to a day on or after its last day."""
+    parts = [
+        (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
+        for origin, kind, day, first_party in json.loads(row.parts)
+    ]
+    likelihood = aged(row.status, parts, as_of, settings)
+    return {
+        "id": str(uuid.UUID(row.move_id)),
+        "subject": row.subject,
+        "from": row.from_club,
+        "to": row.to_club,
+        "role": row.role,
+        "label": row.label,
+        "likelihood": round(likelihood, 6),
+        "status": row.status,
+        "reports": row.reports,
+        "denials": row.denials,
+        "confirmations": row.confirmations,
+        "origins": row.origins,
+        "relays": row.relays,
+        "last_claim": row.last_claim.isoformat() if row.last_claim else None,
+        "resolved_by": row.resolved_by,
+        "merged": [str(uuid.UUID(m)) for m in json.loads(row.merged)],
+    }
