@@ -16,7 +16,15 @@ from datetime import date
 from typing import Any
 
 from projections.evidence import Rivals, Rumoured
-from projections.likelihood import Evidence, Settings, aged, explain
+from projections.likelihood import (
+    CONFIRMED,
+    DENIED,
+    OPEN,
+    Evidence,
+    Settings,
+    aged,
+    explain,
+)
 
 
 def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> dict[str, Any]:
@@ -29,12 +37,13 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
     ref = found.ref
     return {
         "move_id": ref.id,
+        "id": str(uuid.UUID(ref.id)),
         "subject": ref.subject,
         "from_club": ref.from_club,
         "to_club": ref.to_club,
         "role": ref.role,
         "label": ref.label,
-        "merged": json.dumps([m.id for m in found.members[1:]]),
+        "merged": json.dumps([str(uuid.UUID(m.id)) for m in found.members[1:]]),
         "first_day": min(published),
         "last_day": last_day,
         "status": explained.status,
@@ -57,13 +66,16 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
 
 def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> dict[str, Any]:
     """A board row from a standing, aged to a day on or after its last day."""
-    parts = [
-        (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
-        for origin, kind, day, first_party in json.loads(row.parts)
-    ]
-    likelihood = aged(row.status, parts, as_of, settings)
+    if row.status in (OPEN, DENIED):
+        parts = [
+            (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
+            for origin, kind, day, first_party in json.loads(row.parts)
+        ]
+        likelihood = aged(row.status, parts, as_of, settings)
+    else:
+        likelihood = 1.0 if row.status == CONFIRMED else 0.0
     return {
-        "id": str(uuid.UUID(row.move_id)),
+        "id": row.id,
         "subject": row.subject,
         "from": row.from_club,
         "to": row.to_club,
@@ -78,5 +90,5 @@ def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> d
         "relays": row.relays,
         "last_claim": row.last_claim.isoformat() if row.last_claim else None,
         "resolved_by": row.resolved_by,
-        "merged": [str(uuid.UUID(m)) for m in json.loads(row.merged)],
+        "merged": json.loads(row.merged) if row.merged != "[]" else [],
     }

@@ -144,6 +144,7 @@ standings = Table(
     "standings",
     metadata,
     Column("move_id", String(32), primary_key=True),
+    Column("id", String(36), nullable=False),  # as the board shows it
     Column("subject", Text, nullable=False),
     Column("from_club", Text),
     Column("to_club", Text),
