@@ -40,7 +40,14 @@ from projections.evidence import (
     rivals,
 )
 from projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
-from projections.reliability import DEFAULT_HORIZON, Scored, record_days_of, scored_calls
+from projections.reliability import (
+    DEFAULT_HORIZON,
+    RecordChanges,
+    RecordDay,
+    Scored,
+    record_days_of,
+    scored_calls,
+)
 from projections.standings import standing_row
 from projections.tables import calls, chunked, positions, record_days, rumours, standings
 from projections.tracking import advance, position, store_error
@@ -51,6 +58,8 @@ ALIAS_TOPICS = "rumour-ledger:Alias"
 FULL_AFTER = 20_000
 MOVES_PER_CHUNK = 2_000
 EVERYTHING = Moment(date.max)
+# Calls are stored unscored; the settings only matter to `right`, worked out when read.
+DEFAULTS = Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +144,7 @@ def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> l
     rows = []
     for episode in episodes(found, evidence, rival):
         result = episode.outcome
-        for call in track.calls_on(found, list(evidence), result, Settings()):
+        for call in track.calls_on(found, list(evidence), result, DEFAULTS):
             rows.append(
                 {
                     "move_id": found.ref.id,
@@ -155,13 +164,21 @@ def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> l
     return rows
 
 
-def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: Rivals) -> set[str]:
+def _rewrite(
+    conn: Connection,
+    moves: Sequence[Rumoured],
+    names: Names,
+    rival: Rivals,
+    gathered: RecordChanges | None = None,
+) -> set[str]:
     """Replace the standings and calls of these moves with theirs as the claims now stand;
-    returns the sources whose calls that may have changed."""
+    returns the sources whose calls that may have changed (and gathers the new calls'
+    record changes, if asked)."""
     sources: set[str] = set()
     for chunk in chunked(moves, MOVES_PER_CHUNK):
         member_ids = [i for move in chunk for i in move.ids]
-        for ids in chunked(member_ids):
+        for ids in chunked(member_ids) if gathered is None else ():
+            # Only a partial rewrite has rows to replace: a whole one starts from empty tables.
             were = select(calls.c.source_key).where(calls.c.move_id.in_(ids)).distinct()
             sources.update(conn.execute(were).scalars())
             conn.execute(delete(calls).where(calls.c.move_id.in_(ids)))
@@ -181,34 +198,51 @@ def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: R
         if rows:
             conn.execute(insert(calls), rows)
             sources.update(row["source_key"] for row in rows)
+            if gathered is not None:
+                for row in rows:
+                    if not row["relayed"]:
+                        gathered.add(scored_of(row))
     return sources
 
 
-def _rewrite_days(conn: Connection, sources: Iterable[str] | None) -> None:
-    """Work out again the record days of these sources (or of all) from their calls."""
-    if sources is None:
-        conn.execute(delete(record_days))
-        sources = conn.execute(select(calls.c.source_key).distinct()).scalars().all()
+def scored_of(row: dict[str, Any]) -> Scored:
+    return Scored(
+        row["source_key"],
+        row["kind"],
+        row["happened"],
+        row["lead_days"],
+        row["valid_from"],
+        row["valid_to"],
+    )
+
+
+def _insert_days(conn: Connection, days: list[RecordDay]) -> None:
+    if days:
+        conn.execute(
+            insert(record_days),
+            [
+                {"source_key": d.source_key, "day": d.day, "scored": d.scored, "right": d.right}
+                for d in days
+            ],
+        )
+
+
+def _rewrite_days(conn: Connection, sources: Iterable[str]) -> None:
+    """Work out again the record days of these sources from their calls."""
     for chunk in chunked(sorted(set(sources))):
         conn.execute(delete(record_days).where(record_days.c.source_key.in_(chunk)))
-        days = record_days_of(scored_calls(conn, chunk, date.max), DEFAULT_HORIZON)
-        if days:
-            conn.execute(
-                insert(record_days),
-                [
-                    {"source_key": d.source_key, "day": d.day, "scored": d.scored, "right": d.right}
-                    for d in days
-                ],
-            )
+        _insert_days(conn, record_days_of(scored_calls(conn, chunk, date.max), DEFAULT_HORIZON))
 
 
 def _everything(conn: Connection, names: Names) -> None:
     """Work out every move."""
     conn.execute(delete(calls))
     conn.execute(delete(standings))
+    conn.execute(delete(record_days))
     found = Catalogue(conn.execute(select(rumours)), names)
-    _rewrite(conn, list(found.moves.values()), names, rivals(conn, EVERYTHING, found))
-    _rewrite_days(conn, None)
+    gathered = RecordChanges(DEFAULT_HORIZON)
+    _rewrite(conn, list(found.moves.values()), names, rivals(conn, EVERYTHING, found), gathered)
+    _insert_days(conn, gathered.days())
 
 
 def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
@@ -296,14 +330,7 @@ def scored_on_the_fly(
     """The calls the model would store, worked out from evidence read for one question
     (when the ledger is asked as it stood at a past recording time)."""
     return [
-        Scored(
-            row["source_key"],
-            row["kind"],
-            row["happened"],
-            row["lead_days"],
-            row["valid_from"],
-            row["valid_to"],
-        )
+        scored_of(row)
         for move in moves
         if evidence.get(move.key)
         for row in call_rows(move, evidence[move.key], rival)

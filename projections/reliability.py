@@ -50,26 +50,41 @@ class RecordDay:
     right: int
 
 
-def record_days_of(scored: Iterable[Scored], horizon_days: float) -> list[RecordDay]:
-    """Each source's record on every day it changed, in source then day order."""
-    changes: dict[tuple[str, date], list[int]] = {}
-    for call in scored:
-        right = int(call.right(horizon_days))
-        start = changes.setdefault((call.source_key, call.valid_from), [0, 0])
+class RecordChanges:
+    """Each source's record changes by day, gathered call by call."""
+
+    def __init__(self, horizon_days: float) -> None:
+        self.horizon_days = horizon_days
+        self.changes: dict[tuple[str, date], list[int]] = {}
+
+    def add(self, call: Scored) -> None:
+        right = int(call.right(self.horizon_days))
+        start = self.changes.setdefault((call.source_key, call.valid_from), [0, 0])
         start[0] += 1
         start[1] += right
         if call.valid_to is not None:
-            end = changes.setdefault((call.source_key, call.valid_to), [0, 0])
+            end = self.changes.setdefault((call.source_key, call.valid_to), [0, 0])
             end[0] -= 1
             end[1] -= right
-    days = []
-    for key, group in groupby(sorted(changes.items()), key=lambda item: item[0][0]):
-        total = right_so_far = 0
-        for (_key, day), (scored_delta, right_delta) in group:
-            total += scored_delta
-            right_so_far += right_delta
-            days.append(RecordDay(key, day, total, right_so_far))
-    return days
+
+    def days(self) -> list[RecordDay]:
+        """Each source's record on every day it changed, in source then day order."""
+        days = []
+        for key, group in groupby(sorted(self.changes.items()), key=lambda item: item[0][0]):
+            total = right_so_far = 0
+            for (_key, day), (scored_delta, right_delta) in group:
+                total += scored_delta
+                right_so_far += right_delta
+                days.append(RecordDay(key, day, total, right_so_far))
+        return days
+
+
+def record_days_of(scored: Iterable[Scored], horizon_days: float) -> list[RecordDay]:
+    """Each source's record on every day it changed, in source then day order."""
+    changes = RecordChanges(horizon_days)
+    for call in scored:
+        changes.add(call)
+    return changes.days()
 
 
 def learned_from_counts(settings: Settings, counts: Counts) -> Settings:
