@@ -117,7 +117,11 @@ def _catalogue_around(conn: Connection, names: Any, moment: Moment, ref: RumourR
         for found in conn.execute(touched):
             subject = names.person(found.subject_key)
             subjects.update(names.aliases_of(AliasKind.PERSON, subject))
-    rows = conn.execute(select(rumours).where(rumours.c.subject_key.in_(sorted(subjects))))
+    rows = [
+        row
+        for chunk in chunked(sorted(subjects))
+        for row in conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk)))
+    ]
     return Catalogue(rows, names)
 
 
@@ -216,10 +220,7 @@ def _unfolding(
     wanted = {found.key_of[r.id] for r in refs}
     moves = [found.moves[k] for k in wanted]
     member_ids = [i for m in moves for i in m.ids]
-    evidence: dict[MoveKey, list[Evidence]] = {}
-    for chunk in chunked(member_ids):
-        for key, claims_of in evidence_by_move(conn, found, Moment(day), list(chunk)).items():
-            evidence.setdefault(key, []).extend(claims_of)
+    evidence = evidence_by_move(conn, found, Moment(day), member_ids)
     rival = rivals(conn, Moment(day), found, moves)
     weighing = Weighing(Moment(day), found, evidence, rival, {}, learned)
     return _board_worked_out(weighing, wanted)

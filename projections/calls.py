@@ -184,10 +184,7 @@ def _rewrite(
             conn.execute(delete(calls).where(calls.c.move_id.in_(ids)))
             conn.execute(delete(standings).where(standings.c.move_id.in_(ids)))
         found = Catalogue((m for move in chunk for m in move.members), names)
-        evidence: dict[Any, list[Evidence]] = {}
-        for ids in chunked(member_ids):
-            for key, claims in evidence_by_move(conn, found, EVERYTHING, list(ids)).items():
-                evidence.setdefault(key, []).extend(claims)
+        evidence = evidence_by_move(conn, found, EVERYTHING, member_ids)
         spoken_of = [move for move in chunk if evidence.get(move.key)]
         if spoken_of:
             conn.execute(

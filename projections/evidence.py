@@ -19,7 +19,7 @@ from ledger.aliases import AliasKind
 from projections.aliases import Names, names_in_force
 from projections.claims import naive_utc
 from projections.likelihood import Evidence, Move, Resolution
-from projections.tables import claims, rumours
+from projections.tables import IN_LIST, chunked, claims, rumours
 
 CLAIM_KINDS = ("report", "denial", "confirmation")
 MoveKey = tuple[str, str | None, str | None]
@@ -170,8 +170,10 @@ def evidence_by_move(
     conn: Connection, found: Catalogue, moment: Moment, rumour_ids: list[str] | None = None
 ) -> dict[MoveKey, list[Evidence]]:
     grouped: dict[MoveKey, list[Evidence]] = defaultdict(list)
-    for row in claim_rows(conn, rumour_ids, moment):
-        grouped[found.key_of[row.rumour_id]].append(evidence_of(row, found.names))
+    slices = [None] if rumour_ids is None else list(chunked(rumour_ids))
+    for ids in slices:
+        for row in claim_rows(conn, None if ids is None else list(ids), moment):
+            grouped[found.key_of[row.rumour_id]].append(evidence_of(row, found.names))
     return grouped
 
 
@@ -217,7 +219,9 @@ def rivals(
         .where(live(moment), claims.c.kind == "confirmation")
     )
     if scope is not None:
-        query = query.where(_rival_scope(list(scope), found.names))
+        scoped = _rival_scope(list(scope), found.names)
+        if scoped is not None:
+            query = query.where(scoped)
     confirmed = []
     for row in conn.execute(query):
         key = move_key(row, found.names)
@@ -234,6 +238,8 @@ def _rival_scope(scope: list[Rumoured], names: Names) -> Any:
         if m.key[2] is not None and m.move.role == "coach"
         for k in names.aliases_of(AliasKind.CLUB, m.key[2])
     }
+    if len(subjects) + len(clubs) > IN_LIST:
+        return None  # confirmations are few: reading them all beats a huge IN list
     related = [rumours.c.subject_key.in_(sorted(subjects))]
     if clubs:
         related.append(and_(rumours.c.to_key.in_(sorted(clubs)), rumours.c.role == "coach"))
