@@ -111,7 +111,15 @@ def hex_of(value: Any) -> str:
 def moment_of(value: Any) -> str:
     """A timestamp field, stored form or datetime, as moment_text."""
     if type(value) is dict:
-        value = datetime.fromisoformat(value["_data_"])  # what DatetimeAsISO.decode does
+        data = value["_data_"]
+        # DatetimeAsISO wrote datetime.isoformat(): for a time in UTC that is the naive text
+        # with "T" for " " and "+00:00" after, and ".ffffff" only if there are microseconds.
+        if data.endswith("+00:00"):
+            if len(data) == 25:
+                return f"{data[:10]} {data[11:19]}.000000"
+            if len(data) == 32:
+                return f"{data[:10]} {data[11:26]}"
+        value = datetime.fromisoformat(data)  # what DatetimeAsISO.decode does
     return moment_text(value)
 
 

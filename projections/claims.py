@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import lru_cache
-from typing import Any
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Dialect, Engine, Table, select, update
@@ -33,7 +35,10 @@ BULK_FROM = 20_000
 # The read-model connection's SQLite page cache, in KiB (SQLite's default is 2 MB): random
 # primary keys and the indexes touch pages all over the tables.
 SQLITE_CACHE_KIB = 65_536
+# Slices decoded ahead of the one being written (each holds BATCH events' rows).
+READ_AHEAD = 2
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 MODEL_TABLES = (rumours, claims, aliases)
 
 
@@ -172,15 +177,15 @@ def _load(
                 for table in MODEL_TABLES:
                     conn.execute(table.delete())
             _drop_indexes(conn)
-            while notifications := app.recorder.select_notifications(at + 1, batch):
-                end = notifications[-1].id
-                _advance(conn, at, end)  # ours since the first advance: cannot fail
-                _write(conn, _rows(notifications, read))
-                at = end
-                applied += len(notifications)
-                if tally.progress is not None:
-                    done = tally.applied + applied
-                    tally.progress(done, max(tally.total, done))
+            with closing(_read_ahead(_slices(app, read, at, batch))) as slices:
+                for count, end, rows in slices:
+                    _advance(conn, at, end)  # ours since the first advance: cannot fail
+                    _write(conn, rows)
+                    at = end
+                    applied += count
+                    if tally.progress is not None:
+                        done = tally.applied + applied
+                        tally.progress(done, max(tally.total, done))
             _create_indexes(conn)
     except IntegrityError:
         return False
@@ -188,6 +193,54 @@ def _load(
         raise _store_error(error) from None
     tally.applied += applied
     return True
+
+
+def _slices(
+    app: RumourLedger, read: StateReader, after: int, batch: int
+) -> Iterator[tuple[int, int, Batch]]:
+    """Each slice of the log after a position: its events' count, its last id, its rows."""
+    while notifications := app.recorder.select_notifications(after + 1, batch):
+        after = notifications[-1].id
+        yield len(notifications), after, _rows(notifications, read)
+
+
+def _read_ahead(items: Iterator[T], depth: int = READ_AHEAD) -> Iterator[T]:
+    """The items, made a few ahead in a thread of its own: the next slice is read and decoded
+    while the database writes this one (sqlite3 and psycopg let go of the GIL as they work).
+    An error making them is raised here, in the consumer's thread."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> None:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.05)
+                return
+            except Full:
+                continue  # the consumer is busy; look again whether it has given up
+
+    def produce() -> None:
+        try:
+            for item in items:
+                put((True, item))
+        except BaseException as error:  # handed to the consumer, which raises it
+            put((False, error))
+        else:
+            put((False, None))
+
+    thread = threading.Thread(target=produce, name="rumour-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _rows(notifications: Sequence[Notification], read: StateReader) -> Batch:
