@@ -11,11 +11,11 @@ from queue import Full, Queue
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Connection, Dialect, Engine, Table, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.application import RumourLedger
-from ledger.errors import LedgerBusy, StoreError
+from projections import tracking
 from projections.claim_rows import (
     ALIAS_COLUMNS,
     CLAIM_COLUMNS,
@@ -25,7 +25,7 @@ from projections.claim_rows import (
     StateReader,
 )
 from projections.claim_rows import naive_utc as naive_utc
-from projections.tables import aliases, claims, metadata, positions, rumours
+from projections.tables import aliases, claims, metadata, rumours
 
 NAME = "claims"
 BATCH = 10_000
@@ -42,13 +42,25 @@ T = TypeVar("T")
 MODEL_TABLES = (rumours, claims, aliases)
 
 
-def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
+def create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Make the read models' tables that are missing.
+
+    Two processes opening a new ledger at once may both find a table missing; the one that
+    loses the race to create it sees "already exists" (PostgreSQL: a duplicate catalogue
+    key) and simply looks again.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except DBAPIError as error:
+            text = str(error.orig)
+            if attempt + 1 == attempts or not ("already exists" in text or "duplicate" in text):
+                raise
 
 
 def position(conn: Connection, name: str = NAME) -> int:
-    found = conn.execute(select(positions.c.position).where(positions.c.name == name))
-    return found.scalar() or 0
+    return tracking.position(conn, name)
 
 
 def catch_up(
@@ -141,13 +153,13 @@ def _slice(
     try:
         with engine.begin() as conn:
             _tune(conn)
-            if not _advance(conn, start, end):
+            if not tracking.advance(conn, NAME, start, end):
                 return None
             _write(conn, rows)
     except IntegrityError:
         return None  # another process created the position row first
     except DBAPIError as error:
-        raise _store_error(error) from None
+        raise tracking.store_error(error) from None
     tally.add(len(notifications))
     return len(notifications)
 
@@ -171,7 +183,7 @@ def _load(
             at = 0 if clear else start
             # Claims the position before anything else: on SQLite this first write is what
             # opens the transaction, so the DDL below is inside it and rolls back with it.
-            if not _advance(conn, start, at):
+            if not tracking.advance(conn, NAME, start, at):
                 return False
             if clear:
                 for table in MODEL_TABLES:
@@ -179,7 +191,9 @@ def _load(
             _drop_indexes(conn)
             with closing(_read_ahead(_slices(app, read, at, batch))) as slices:
                 for count, end, rows in slices:
-                    _advance(conn, at, end)  # ours since the first advance: cannot fail
+                    tracking.advance(
+                        conn, NAME, at, end
+                    )  # ours since the first advance: cannot fail
                     _write(conn, rows)
                     at = end
                     applied += count
@@ -190,7 +204,7 @@ def _load(
     except IntegrityError:
         return False
     except DBAPIError as error:
-        raise _store_error(error) from None
+        raise tracking.store_error(error) from None
     tally.applied += applied
     return True
 
@@ -272,7 +286,7 @@ def _write(conn: Connection, rows: Batch) -> None:
     try:
         _write_rows(conn, rows)
     except IntegrityError as error:
-        raise _store_error(error) from None
+        raise tracking.store_error(error) from None
 
 
 def _write_rows(conn: Connection, rows: Batch) -> None:
@@ -330,7 +344,7 @@ def _copy(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[R
             for row in rows:
                 copy.write_row(row)
     except psycopg.Error as error:
-        raise _store_error(error) from None
+        raise tracking.store_error(error) from None
 
 
 def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -346,28 +360,3 @@ def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
             known[row["alias_id"]] = first._asdict()
         declared = known[row["alias_id"]]
         row.update(kind=declared["kind"], name=declared["name"], name_key=declared["name_key"])
-
-
-def _advance(conn: Connection, start: int, end: int) -> bool:
-    """Move the position from start to end, only if nobody else has moved it."""
-    if start == 0:
-        exists = conn.execute(select(positions.c.name).where(positions.c.name == NAME))
-        if exists.first() is None:
-            conn.execute(positions.insert(), {"name": NAME, "position": end})
-            return True
-    moved = conn.execute(
-        update(positions)
-        .where(positions.c.name == NAME, positions.c.position == start)
-        .values(position=end)
-    )
-    return moved.rowcount == 1
-
-
-def _store_error(error: BaseException) -> StoreError:
-    text = str(getattr(error, "orig", None) or error).strip()
-    if "locked" in text or "lock timeout" in text:
-        return LedgerBusy("the ledger is busy: another process held its lock too long")
-    if "readonly" in text or "read-only" in text:
-        return StoreError("the ledger is read-only here: cannot update its read models")
-    lines = text.splitlines()
-    return StoreError(f"database error: {lines[0] if lines else type(error).__name__}")

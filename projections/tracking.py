@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import OperationalError
 
 from ledger.errors import LedgerBusy, StoreError
 from projections.tables import positions
@@ -33,11 +32,12 @@ def advance(conn: Connection, name: str, start: int, end: int) -> bool:
     return moved.rowcount == 1
 
 
-def store_error(error: OperationalError) -> StoreError:
-    """What a failed read-model write means to the user."""
-    text = str(error.orig)
-    if "locked" in text:
+def store_error(error: BaseException) -> StoreError:
+    """What a failed read-model write means to the user, in one line."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    if "locked" in text or "lock timeout" in text:
         return LedgerBusy("the ledger is busy: another process held its lock too long")
     if "readonly" in text or "read-only" in text:
         return StoreError("the ledger is read-only here: cannot update its read models")
-    return StoreError(f"database error: {text}")
+    lines = text.splitlines()
+    return StoreError(f"database error: {lines[0] if lines else type(error).__name__}")
