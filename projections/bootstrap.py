@@ -144,12 +144,17 @@ def open_read_models(store: Store) -> Engine:
     from sqlalchemy.exc import SQLAlchemyError
 
     from projections import claims as claims_model
+    from projections import tracking
 
     engine = _engine(store)
     try:
         claims_model.create_tables(engine)
     except SQLAlchemyError as error:
         engine.dispose()
+        if any(word in str(error) for word in ("readonly", "read-only", "locked", "lock timeout")):
+            # Their tables are missing (a ledger only ever appended to, or made by an older
+            # version) and cannot be made here, or not now.
+            raise tracking.store_error(error) from None
         raise _unusable(store, error) from None
     return engine
 

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ledger.aliases import AliasKind
 from ledger.application import RumourLedger
+from projections import bulk
 from projections import claims as claims_model
 from projections import records as track
 from projections.aliases import Names, names_in_force
@@ -187,13 +188,11 @@ def _rewrite(
         evidence = evidence_by_move(conn, found, EVERYTHING, member_ids)
         spoken_of = [move for move in chunk if evidence.get(move.key)]
         if spoken_of:
-            conn.execute(
-                insert(standings),
-                [standing_row(move, evidence[move.key], rival) for move in spoken_of],
-            )
+            rows = [standing_row(move, evidence[move.key], rival) for move in spoken_of]
+            bulk.insert_dicts(conn, standings, rows)
         rows = [row for move in spoken_of for row in call_rows(move, evidence[move.key], rival)]
         if rows:
-            conn.execute(insert(calls), rows)
+            bulk.insert_dicts(conn, calls, rows)
             sources.update(row["source_key"] for row in rows)
             if gathered is not None:
                 for row in rows:
@@ -214,14 +213,9 @@ def scored_of(row: dict[str, Any]) -> Scored:
 
 
 def _insert_days(conn: Connection, days: list[RecordDay]) -> None:
-    if days:
-        conn.execute(
-            insert(record_days),
-            [
-                {"source_key": d.source_key, "day": d.day, "scored": d.scored, "right": d.right}
-                for d in days
-            ],
-        )
+    rows = [(d.source_key, d.day.isoformat(), d.scored, d.right) for d in days]
+    if rows:
+        bulk.insert_rows(conn, record_days, ("source_key", "day", "scored", "right"), rows)
 
 
 def _rewrite_days(conn: Connection, sources: Iterable[str]) -> None:

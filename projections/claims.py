@@ -6,22 +6,20 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
-from functools import lru_cache
 from queue import Full, Queue
 from typing import Any, TypeVar
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Connection, Dialect, Engine, Table, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.application import RumourLedger
-from projections import tracking
+from projections import bulk, tracking
 from projections.claim_rows import (
     ALIAS_COLUMNS,
     CLAIM_COLUMNS,
     RUMOUR_COLUMNS,
     Batch,
-    Row,
     StateReader,
 )
 from projections.claim_rows import naive_utc as naive_utc
@@ -291,60 +289,21 @@ def _write(conn: Connection, rows: Batch) -> None:
 
 def _write_rows(conn: Connection, rows: Batch) -> None:
     if rows.rumours:
-        _insert(conn, rumours, RUMOUR_COLUMNS, rows.rumours)
+        bulk.insert_rows(conn, rumours, RUMOUR_COLUMNS, rows.rumours)
     if rows.claims:
-        _insert(conn, claims, CLAIM_COLUMNS, rows.claims)
+        bulk.insert_rows(conn, claims, CLAIM_COLUMNS, rows.claims)
     if rows.aliases:
         _fill_alias_names(conn, rows.aliases)
         named = [tuple(row[c] for c in ALIAS_COLUMNS) for row in rows.aliases]
-        _insert(conn, aliases, ALIAS_COLUMNS, named)
+        bulk.insert_rows(conn, aliases, ALIAS_COLUMNS, named)
     if rows.retractions:
         # Few (well under 1% of events), each marking a claim by its primary key.
-        marks = _marks(conn.dialect, 3)
+        marks = bulk.marks(conn.dialect, 3)
         conn.exec_driver_sql(
             f"UPDATE claims SET retracted_by = {marks[0]}, retracted_at = {marks[1]} "
             f"WHERE id = {marks[2]}",
             [(r["retracted_by"], r["retracted_at"], r["target"]) for r in rows.retractions],
         )
-
-
-def _marks(dialect: Dialect, count: int) -> list[str]:
-    """Positional parameter markers in the driver's own style."""
-    return ["?" if dialect.paramstyle == "qmark" else "%s"] * count
-
-
-def _insert(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[Row]) -> None:
-    """Rows already in the form the database stores, straight to the driver."""
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, rows)
-    else:
-        conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), rows)
-
-
-@lru_cache(maxsize=16)
-def _column_list(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
-    quote = dialect.identifier_preparer.quote
-    return f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
-
-
-def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
-    marks = ", ".join(_marks(dialect, len(columns)))
-    return f"INSERT INTO {_column_list(dialect, table, columns)} VALUES ({marks})"
-
-
-def _copy(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[Row]) -> None:
-    """PostgreSQL's COPY, on the connection's own transaction: the fastest way in."""
-    import psycopg
-
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    statement = f"COPY {_column_list(conn.dialect, table, columns)} FROM STDIN"
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.Error as error:
-        raise tracking.store_error(error) from None
 
 
 def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,66 @@
+"""Many read-model rows at once, straight to the driver: executemany, or COPY on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Table
+
+from projections import tracking
+
+Row = tuple[Any, ...]
+
+
+def marks(dialect: Dialect, count: int) -> list[str]:
+    """Positional parameter markers in the driver's own style."""
+    return ["?" if dialect.paramstyle == "qmark" else "%s"] * count
+
+
+def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[Row]) -> None:
+    """Rows already in the form the database stores, straight to the driver."""
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+    else:
+        conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), rows)
+
+
+def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of plain values (dates as date objects) by column name, the same way: a date is
+    written as the ISO text SQLAlchemy's Date stores on SQLite, and PostgreSQL reads."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    insert_rows(conn, table, columns, [tuple(_stored(row[c]) for c in columns) for row in rows])
+
+
+def _stored(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+@lru_cache(maxsize=32)
+def _column_list(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"{quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+
+
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    values = ", ".join(marks(dialect, len(columns)))
+    return f"INSERT INTO {_column_list(dialect, table, columns)} VALUES ({values})"
+
+
+def _copy(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[Row]) -> None:
+    """PostgreSQL's COPY, on the connection's own transaction: the fastest way in."""
+    import psycopg
+
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    statement = f"COPY {_column_list(conn.dialect, table, columns)} FROM STDIN"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as error:
+        raise tracking.store_error(error) from None
