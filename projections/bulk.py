@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -25,19 +23,6 @@ def insert_rows(conn: Connection, table: Table, columns: tuple[str, ...], rows: 
         _copy(conn, table, columns, rows)
     else:
         conn.exec_driver_sql(_insert_sql(conn.dialect, table, columns), rows)
-
-
-def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows of plain values (dates as date objects) by column name, the same way: a date is
-    written as the ISO text SQLAlchemy's Date stores on SQLite, and PostgreSQL reads."""
-    if not rows:
-        return
-    columns = tuple(rows[0])
-    insert_rows(conn, table, columns, [tuple(_stored(row[c]) for c in columns) for row in rows])
-
-
-def _stored(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 @lru_cache(maxsize=32)

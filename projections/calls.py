@@ -21,7 +21,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -49,7 +49,7 @@ from projections.reliability import (
     record_days_of,
     scored_calls,
 )
-from projections.standings import standing_row
+from projections.standings import STANDING_COLUMNS, standing_row
 from projections.tables import calls, chunked, positions, record_days, rumours, standings
 from projections.tracking import advance, position, store_error
 
@@ -140,27 +140,67 @@ def _open_outcomes(
         yield day, None if reopened else track.Outcome(False, ending[0], ending[1])
 
 
-def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> list[dict[str, Any]]:
+class StoredCall(NamedTuple):
+    """One row of the calls table."""
+
+    move_id: str
+    source_key: str
+    source: str
+    relayed: bool
+    kind: str
+    published: date
+    claim_id: str
+    happened: bool
+    resolved_on: date
+    lead_days: int
+    valid_from: date
+    valid_to: date | None
+
+    def stored(self) -> tuple[Any, ...]:
+        """As the database stores it: dates as ISO text."""
+        return (
+            *self[:5],
+            self.published.isoformat(),
+            self.claim_id,
+            self.happened,
+            self.resolved_on.isoformat(),
+            self.lead_days,
+            self.valid_from.isoformat(),
+            None if self.valid_to is None else self.valid_to.isoformat(),
+        )
+
+    def scored(self) -> Scored:
+        return Scored(
+            self.source_key,
+            self.kind,
+            self.happened,
+            self.lead_days,
+            self.valid_from,
+            self.valid_to,
+        )
+
+
+def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> list[StoredCall]:
     """The rows of every call of every episode of one move."""
     rows = []
     for episode in episodes(found, evidence, rival):
         result = episode.outcome
         for call in track.calls_on(found, list(evidence), result, DEFAULTS):
             rows.append(
-                {
-                    "move_id": found.ref.id,
-                    "source_key": call.source_key,
-                    "source": call.source,
-                    "relayed": call.relayed,
-                    "kind": call.kind,
-                    "published": call.published,
-                    "claim_id": call.claim_id,
-                    "happened": result.happened,
-                    "resolved_on": result.resolved_on,
-                    "lead_days": (result.resolved_on - call.published).days,
-                    "valid_from": episode.valid_from,
-                    "valid_to": episode.valid_to,
-                }
+                StoredCall(
+                    found.ref.id,
+                    call.source_key,
+                    call.source,
+                    call.relayed,
+                    call.kind,
+                    call.published,
+                    call.claim_id,
+                    result.happened,
+                    result.resolved_on,
+                    (result.resolved_on - call.published).days,
+                    episode.valid_from,
+                    episode.valid_to,
+                )
             )
     return rows
 
@@ -189,27 +229,16 @@ def _rewrite(
         spoken_of = [move for move in chunk if evidence.get(move.key)]
         if spoken_of:
             rows = [standing_row(move, evidence[move.key], rival) for move in spoken_of]
-            bulk.insert_dicts(conn, standings, rows)
+            bulk.insert_rows(conn, standings, STANDING_COLUMNS, rows)
         rows = [row for move in spoken_of for row in call_rows(move, evidence[move.key], rival)]
         if rows:
-            bulk.insert_dicts(conn, calls, rows)
-            sources.update(row["source_key"] for row in rows)
+            bulk.insert_rows(conn, calls, StoredCall._fields, [row.stored() for row in rows])
+            sources.update(row.source_key for row in rows)
             if gathered is not None:
                 for row in rows:
-                    if not row["relayed"]:
-                        gathered.add(scored_of(row))
+                    if not row.relayed:
+                        gathered.add(row.scored())
     return sources
-
-
-def scored_of(row: dict[str, Any]) -> Scored:
-    return Scored(
-        row["source_key"],
-        row["kind"],
-        row["happened"],
-        row["lead_days"],
-        row["valid_from"],
-        row["valid_to"],
-    )
 
 
 def _insert_days(conn: Connection, days: list[RecordDay]) -> None:
@@ -321,9 +350,9 @@ def scored_on_the_fly(
     """The calls the model would store, worked out from evidence read for one question
     (when the ledger is asked as it stood at a past recording time)."""
     return [
-        scored_of(row)
+        row.scored()
         for move in moves
         if evidence.get(move.key)
         for row in call_rows(move, evidence[move.key], rival)
-        if not row["relayed"]
+        if not row.relayed
     ]

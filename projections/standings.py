@@ -26,42 +26,68 @@ from projections.likelihood import (
     explain,
 )
 
+STANDING_COLUMNS = (
+    "move_id",
+    "id",
+    "subject",
+    "from_club",
+    "to_club",
+    "role",
+    "label",
+    "merged",
+    "first_day",
+    "last_day",
+    "status",
+    "resolved_by",
+    "resolved_on",
+    "reports",
+    "denials",
+    "confirmations",
+    "origins",
+    "relays",
+    "last_claim",
+    "parts",
+)
 
-def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> dict[str, Any]:
-    """The standing of one move with at least one claim."""
+
+def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> tuple[Any, ...]:
+    """The standing of one move with at least one claim, as stored (STANDING_COLUMNS)."""
     resolutions = rival.resolutions(found.key, found.move.role)
     published = [e.published for e in evidence]
     last_day = max([*published, *(r.published for r in resolutions)])
     # Reliabilities change only the likelihood, which the board works out on the day asked.
     explained = explain(found.move, evidence, last_day, Settings(), resolutions)
     ref = found.ref
-    return {
-        "move_id": ref.id,
-        "id": str(uuid.UUID(ref.id)),
-        "subject": ref.subject,
-        "from_club": ref.from_club,
-        "to_club": ref.to_club,
-        "role": ref.role,
-        "label": ref.label,
-        "merged": json.dumps([str(uuid.UUID(m.id)) for m in found.members[1:]]),
-        "first_day": min(published),
-        "last_day": last_day,
-        "status": explained.status,
-        "resolved_by": explained.resolved_by,
-        "resolved_on": explained.resolved_on,
-        "reports": explained.reports,
-        "denials": explained.denials,
-        "confirmations": explained.confirmations,
-        "origins": explained.origins,
-        "relays": explained.relays,
-        "last_claim": explained.last_claim,
-        "parts": json.dumps(
-            [
-                [p.origin_key, p.kind, p.published.toordinal(), p.first_party]
-                for p in explained.contributions
-            ]
-        ),
-    }
+    parts = [
+        [p.origin_key, p.kind, p.published.toordinal(), p.first_party]
+        for p in explained.contributions
+    ]
+    return (
+        ref.id,
+        str(uuid.UUID(ref.id)),
+        ref.subject,
+        ref.from_club,
+        ref.to_club,
+        ref.role,
+        ref.label,
+        json.dumps([str(uuid.UUID(m.id)) for m in found.members[1:]]),
+        min(published).isoformat(),
+        last_day.isoformat(),
+        explained.status,
+        explained.resolved_by,
+        _iso(explained.resolved_on),
+        explained.reports,
+        explained.denials,
+        explained.confirmations,
+        explained.origins,
+        explained.relays,
+        _iso(explained.last_claim),
+        json.dumps(parts),
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> dict[str, Any]:
