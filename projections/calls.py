@@ -58,6 +58,7 @@ ALIAS_TOPICS = "rumour-ledger:Alias"
 # Past this many new events, working out every move once is cheaper than finding the few.
 FULL_AFTER = 20_000
 MOVES_PER_CHUNK = 2_000
+SUBJECTS_PER_SLICE = 5_000
 EVERYTHING = Moment(date.max)
 # Calls are stored unscored; the settings only matter to `right`, worked out when read.
 DEFAULTS = Settings()
@@ -255,14 +256,31 @@ def _rewrite_days(conn: Connection, sources: Iterable[str]) -> None:
 
 
 def _everything(conn: Connection, names: Names) -> None:
-    """Work out every move."""
+    """Work out every move, a slice of subjects at a time so memory stays flat."""
     conn.execute(delete(calls))
     conn.execute(delete(standings))
     conn.execute(delete(record_days))
-    found = Catalogue(conn.execute(select(rumours)), names)
+    rival = rivals(conn, EVERYTHING, Catalogue((), names))
     gathered = RecordChanges(DEFAULT_HORIZON)
-    _rewrite(conn, list(found.moves.values()), names, rivals(conn, EVERYTHING, found), gathered)
+    for rows in _subject_slices(conn, names):
+        found = Catalogue(rows, names)
+        _rewrite(conn, list(found.moves.values()), names, rival, gathered)
     _insert_days(conn, gathered.days())
+
+
+def _subject_slices(conn: Connection, names: Names) -> Iterator[list[Any]]:
+    """Every rumour, in slices that each hold all of a few thousand subjects' rumours (all
+    at once if people have aliases: a person's rumours may then sit under any spelling)."""
+    if names.maps.get(AliasKind.PERSON):
+        yield list(conn.execute(select(rumours)))
+        return
+    subjects = conn.execute(
+        select(rumours.c.subject_key).distinct().order_by(rumours.c.subject_key)
+    )
+    keys = list(subjects.scalars())
+    for chunk in chunked(keys, SUBJECTS_PER_SLICE):
+        between = rumours.c.subject_key.between(chunk[0], chunk[-1])
+        yield list(conn.execute(select(rumours).where(between)))
 
 
 def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
@@ -301,7 +319,7 @@ def catch_up(app: RumourLedger, engine: Engine) -> int:
         return 0
     changed = _changed_rumours(app, start, end)
     try:
-        with engine.begin() as conn:
+        with bulk.no_cycle_collection(), engine.begin() as conn:
             if not advance(conn, NAME, start, end):
                 return 0  # another process got there first
             names = names_in_force(conn)

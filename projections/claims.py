@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from queue import Full, Queue
 from typing import Any, TypeVar
 
@@ -99,21 +98,8 @@ class Tally:
 def _catch_up(
     app: RumourLedger, engine: Engine, progress: Progress | None, batch: int, *, clear: bool
 ) -> int:
-    with _no_cycle_collection():
+    with bulk.no_cycle_collection():
         return _catch_up_all(app, engine, progress, batch, clear=clear)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """A catch-up makes millions of short-lived tuples, dicts and strings, none in a cycle:
-    the cyclic collector's passes over them free nothing and took a fifth of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _catch_up_all(

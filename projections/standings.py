@@ -19,12 +19,16 @@ from projections.evidence import Rivals, Rumoured
 from projections.likelihood import (
     CONFIRMED,
     DENIED,
+    NOT_HAPPENED,
     OPEN,
     Evidence,
     Settings,
     aged,
     explain,
 )
+
+# Reliabilities change only the likelihood, which the board works out on the day asked.
+UNWEIGHED = Settings()
 
 STANDING_COLUMNS = (
     "move_id",
@@ -47,6 +51,7 @@ STANDING_COLUMNS = (
     "relays",
     "last_claim",
     "parts",
+    "ended_after",
 )
 
 
@@ -54,9 +59,15 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
     """The standing of one move with at least one claim, as stored (STANDING_COLUMNS)."""
     resolutions = rival.resolutions(found.key, found.move.role)
     published = [e.published for e in evidence]
-    last_day = max([*published, *(r.published for r in resolutions)])
-    # Reliabilities change only the likelihood, which the board works out on the day asked.
-    explained = explain(found.move, evidence, last_day, Settings(), resolutions)
+    last_day = max(published)
+    explained = explain(found.move, evidence, last_day, UNWEIGHED, resolutions)
+    # A rival confirmed after the move's last claim ends it from that day (unless it was
+    # confirmed itself): kept apart, so the standing holds from the last claim on.
+    ended_after: dict[int, str] = {}
+    for r in resolutions:
+        if r.published > last_day:
+            day = r.published.toordinal()
+            ended_after[day] = max(ended_after.get(day, r.reason), r.reason)
     ref = found.ref
     parts = [
         [p.origin_key, p.kind, p.published.toordinal(), p.first_party]
@@ -83,6 +94,7 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
         explained.relays,
         _iso(explained.last_claim),
         json.dumps(parts),
+        json.dumps(sorted(ended_after.items())),
     )
 
 
@@ -92,6 +104,9 @@ def _iso(day: date | None) -> str | None:
 
 def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> dict[str, Any]:
     """A board row from a standing, aged to a day on or after its last day."""
+    ended = _ended_by(row, as_of)
+    if ended is not None:
+        return _ended_row(row, ended)
     if row.status in (OPEN, DENIED):
         parts = [
             (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
@@ -116,5 +131,36 @@ def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> d
         "relays": row.relays,
         "last_claim": row.last_claim.isoformat() if row.last_claim else None,
         "resolved_by": row.resolved_by,
+        "merged": json.loads(row.merged) if row.merged != "[]" else [],
+    }
+
+
+def _ended_by(row: Any, as_of: date) -> str | None:
+    """The rival confirmation after the move's last claim that ended it by a day, if any."""
+    if row.ended_after == "[]" or row.status == CONFIRMED:
+        return None
+    day = as_of.toordinal()
+    ended = [reason for on, reason in json.loads(row.ended_after) if on <= day]
+    return ended[-1] if ended else None
+
+
+def _ended_row(row: Any, reason: str) -> dict[str, Any]:
+    # As explain has it: every claim came before the ending, so none is weighed.
+    return {
+        "id": row.id,
+        "subject": row.subject,
+        "from": row.from_club,
+        "to": row.to_club,
+        "role": row.role,
+        "label": row.label,
+        "likelihood": 0.0,
+        "status": NOT_HAPPENED,
+        "reports": row.reports,
+        "denials": row.denials,
+        "confirmations": row.confirmations,
+        "origins": 0,
+        "relays": 0,
+        "last_claim": row.last_claim.isoformat() if row.last_claim else None,
+        "resolved_by": reason,
         "merged": json.loads(row.merged) if row.merged != "[]" else [],
     }

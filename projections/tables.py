@@ -137,9 +137,9 @@ record_days = Table(
     Column("right", Integer, nullable=False),
 )
 
-# Each move as its claims and its rivals leave it, after the last day anything about it was
-# published: on any later day only decay and its sources' records move its likelihood, so
-# the board weighs these rows instead of every claim of the ledger.
+# Each move as its claims leave it after the last one was published: on any later day only
+# decay, its sources' records and rivals confirmed since move its likelihood, so the board
+# weighs these rows instead of every claim of the ledger.
 standings = Table(
     "standings",
     metadata,
@@ -164,5 +164,7 @@ standings = Table(
     Column("last_claim", Date),
     # JSON list of [origin key, kind, published day ordinal, first party] per counted origin.
     Column("parts", Text, nullable=False),
+    # JSON list of [day ordinal, reason] of rivals confirmed after the last claim.
+    Column("ended_after", Text, nullable=False),
     Index("ix_standings_first_day", "first_day"),
 )

@@ -250,3 +250,31 @@ def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
                 if e.valid_from <= day and (e.valid_to is None or day < e.valid_to)
             ]
             assert holding == ([] if expected is None else [expected]), (move.key, day)
+
+
+@LAWS
+@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
+def test_working_everything_out_a_subject_or_two_at_a_time_changes_nothing(
+    open_fresh, monkeypatch, lines
+):
+    from projections import calls as calls_model
+    from projections.tables import record_days, standings
+
+    def stored(ledger) -> list:
+        with ledger.engine.connect() as conn:
+            return [
+                sorted(tuple(r) for r in conn.execute(select(t)))
+                for t in (calls, standings, record_days)
+            ]
+
+    with open_fresh() as ledger:
+        monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 5_000)
+        load(ledger, [json.dumps(o) for o in lines])
+        ledger.catch_up()
+        whole = stored(ledger)
+        with ledger.engine.connect() as conn:
+            spoken_of = conn.execute(select(claims.c.rumour_id).distinct()).all()
+        assert len(whole[1]) == len(spoken_of)  # a standing for every move (no aliases here)
+        monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 1)
+        ledger.rebuild()
+        assert stored(ledger) == whole
