@@ -44,8 +44,8 @@ from projections.likelihood import (
     reweighed,
     weight_of,
 )
-from projections.standings import board_row_of
-from projections.tables import chunked, claims, rumours, standings
+from projections.standings import board_row_of, standings_by
+from projections.tables import chunked, claims, rumours
 from projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
@@ -192,11 +192,12 @@ def _board_from_standings(conn: Connection, day: date, settings: Settings) -> li
 
     rows = []
     unfolding = []
-    for row in conn.execute(select(standings).where(standings.c.first_day <= day)):
-        if row.last_day <= day:
-            rows.append(board_row_of(row, day, learned, weight_for))
+    as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
+    for row in standings_by(conn, day):
+        if row.last_day <= as_of:
+            rows.append(board_row_of(row, as_of, learned, weight_for))
         else:
-            unfolding.append(row.move_id)
+            unfolding.append(row.id.replace("-", ""))
     if unfolding:
         rows.extend(_unfolding(conn, day, learned, unfolding))
     return rows

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import Connection
+
+from projections import bulk
 from projections.evidence import Rivals, Rumoured
 from projections.likelihood import (
     CONFIRMED,
@@ -51,8 +54,55 @@ STANDING_COLUMNS = (
     "relays",
     "last_claim",
     "parts",
+    "first_end",
+    "last_end",
+    "last_end_reason",
     "ended_after",
 )
+
+
+class Standing(NamedTuple):
+    """What the board reads of a standing; days as ISO text, as SQLite returns them."""
+
+    id: str
+    subject: str
+    from_club: str | None
+    to_club: str | None
+    role: str
+    label: str
+    merged: str
+    last_day: str
+    status: str
+    resolved_by: str | None
+    reports: int
+    denials: int
+    confirmations: int
+    origins: int
+    relays: int
+    last_claim: str | None
+    parts: str
+    first_end: str | None
+    last_end: str | None
+    last_end_reason: str | None
+    ended_after: str
+
+
+def standings_by(conn: Connection, day: date) -> Iterator[Standing]:
+    """The standings of moves spoken of on or before a day, straight from the driver (the
+    board reads hundreds of thousands of them)."""
+    columns = ", ".join(Standing._fields)
+    mark = bulk.marks(conn.dialect, 1)[0]
+    query = f"SELECT {columns} FROM standings WHERE first_day <= {mark}"
+    text_days = conn.dialect.name == "sqlite"
+    for row in conn.exec_driver_sql(query, (day.isoformat(),)):
+        if text_days:
+            yield Standing._make(row)
+        else:
+            yield Standing._make(_as_text(value) for value in row)
+
+
+def _as_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> tuple[Any, ...]:
@@ -94,27 +144,57 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
         explained.relays,
         _iso(explained.last_claim),
         json.dumps(parts),
-        json.dumps(sorted(ended_after.items())),
+        *_ends(sorted(ended_after.items())),
     )
+
+
+def _ends(ended: list[tuple[int, str]]) -> tuple[Any, ...]:
+    if not ended:
+        return None, None, None, "[]"
+    first, last = date.fromordinal(ended[0][0]), date.fromordinal(ended[-1][0])
+    return first.isoformat(), last.isoformat(), ended[-1][1], json.dumps(ended)
 
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> dict[str, Any]:
-    """A board row from a standing, aged to a day on or after its last day."""
+def board_row_of(row: Standing, as_of: str, settings: Settings, weight_of: Any) -> dict[str, Any]:
+    """A board row from a standing, aged to a day (ISO text) on or after its last day."""
     ended = _ended_by(row, as_of)
     if ended is not None:
-        return _ended_row(row, ended)
+        return _row(row, 0.0, NOT_HAPPENED, 0, 0, ended)
     if row.status in (OPEN, DENIED):
         parts = [
             (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
             for origin, kind, day, first_party in json.loads(row.parts)
         ]
-        likelihood = aged(row.status, parts, as_of, settings)
+        likelihood = aged(row.status, parts, date.fromisoformat(as_of), settings)
     else:
         likelihood = 1.0 if row.status == CONFIRMED else 0.0
+    return _row(row, likelihood, row.status, row.origins, row.relays, row.resolved_by)
+
+
+def _ended_by(row: Standing, as_of: str) -> str | None:
+    """The rival confirmation after the move's last claim that ended it by a day, if any."""
+    if row.first_end is None or row.first_end > as_of or row.status == CONFIRMED:
+        return None
+    if row.last_end is not None and row.last_end <= as_of:
+        return row.last_end_reason
+    day = date.fromisoformat(as_of).toordinal()
+    ended = [reason for on, reason in json.loads(row.ended_after) if on <= day]
+    return ended[-1] if ended else None
+
+
+def _row(
+    row: Standing,
+    likelihood: float,
+    status: str,
+    origins: int,
+    relays: int,
+    resolved_by: str | None,
+) -> dict[str, Any]:
+    # Ended by a rival after its last claim, a move weighs none of them: as explain has it.
     return {
         "id": row.id,
         "subject": row.subject,
@@ -123,44 +203,13 @@ def board_row_of(row: Any, as_of: date, settings: Settings, weight_of: Any) -> d
         "role": row.role,
         "label": row.label,
         "likelihood": round(likelihood, 6),
-        "status": row.status,
+        "status": status,
         "reports": row.reports,
         "denials": row.denials,
         "confirmations": row.confirmations,
-        "origins": row.origins,
-        "relays": row.relays,
-        "last_claim": row.last_claim.isoformat() if row.last_claim else None,
-        "resolved_by": row.resolved_by,
-        "merged": json.loads(row.merged) if row.merged != "[]" else [],
-    }
-
-
-def _ended_by(row: Any, as_of: date) -> str | None:
-    """The rival confirmation after the move's last claim that ended it by a day, if any."""
-    if row.ended_after == "[]" or row.status == CONFIRMED:
-        return None
-    day = as_of.toordinal()
-    ended = [reason for on, reason in json.loads(row.ended_after) if on <= day]
-    return ended[-1] if ended else None
-
-
-def _ended_row(row: Any, reason: str) -> dict[str, Any]:
-    # As explain has it: every claim came before the ending, so none is weighed.
-    return {
-        "id": row.id,
-        "subject": row.subject,
-        "from": row.from_club,
-        "to": row.to_club,
-        "role": row.role,
-        "label": row.label,
-        "likelihood": 0.0,
-        "status": NOT_HAPPENED,
-        "reports": row.reports,
-        "denials": row.denials,
-        "confirmations": row.confirmations,
-        "origins": 0,
-        "relays": 0,
-        "last_claim": row.last_claim.isoformat() if row.last_claim else None,
-        "resolved_by": reason,
+        "origins": origins,
+        "relays": relays,
+        "last_claim": row.last_claim,
+        "resolved_by": resolved_by,
         "merged": json.loads(row.merged) if row.merged != "[]" else [],
     }

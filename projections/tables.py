@@ -164,7 +164,11 @@ standings = Table(
     Column("last_claim", Date),
     # JSON list of [origin key, kind, published day ordinal, first party] per counted origin.
     Column("parts", Text, nullable=False),
-    # JSON list of [day ordinal, reason] of rivals confirmed after the last claim.
+    # Rivals confirmed after the last claim: the first and last days, the last one's
+    # reason, and all of them as a JSON list of [day ordinal, reason].
+    Column("first_end", Date),
+    Column("last_end", Date),
+    Column("last_end_reason", Text),
     Column("ended_after", Text, nullable=False),
     Index("ix_standings_first_day", "first_day"),
 )
