@@ -163,6 +163,10 @@ def board_row_of(row: Standing, as_of: str, settings: Settings, weight_of: Any) 
     """A board row from a standing, aged to a day (ISO text) on or after its last day."""
     ended = _ended_by(row, as_of)
     if ended is not None:
+        # Every claim came before the ending, so none is weighed (as in explain); a move
+        # confirmed itself stays confirmed.
+        if row.status == CONFIRMED:
+            return _row(row, 1.0, CONFIRMED, 0, 0, row.resolved_by)
         return _row(row, 0.0, NOT_HAPPENED, 0, 0, ended)
     if row.status in (OPEN, DENIED):
         parts = [
@@ -177,7 +181,7 @@ def board_row_of(row: Standing, as_of: str, settings: Settings, weight_of: Any) 
 
 def _ended_by(row: Standing, as_of: str) -> str | None:
     """The rival confirmation after the move's last claim that ended it by a day, if any."""
-    if row.first_end is None or row.first_end > as_of or row.status == CONFIRMED:
+    if row.first_end is None or row.first_end > as_of:
         return None
     if row.last_end is not None and row.last_end <= as_of:
         return row.last_end_reason
@@ -194,7 +198,6 @@ def _row(
     relays: int,
     resolved_by: str | None,
 ) -> dict[str, Any]:
-    # Ended by a rival after its last claim, a move weighs none of them: as explain has it.
     return {
         "id": row.id,
         "subject": row.subject,

@@ -278,3 +278,18 @@ def test_working_everything_out_a_subject_or_two_at_a_time_changes_nothing(
         monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 1)
         ledger.rebuild()
         assert stored(ledger) == whole
+
+
+def test_a_confirmed_move_whose_rival_was_confirmed_after_it_weighs_no_claim(ledger):
+    base = {"subject": "Xabi Alonso", "role": "coach", "source": "Sport", "to": "Real Madrid"}
+    lines = [
+        {**base, "type": "report", "date": "2024-01-01"},
+        {**base, "type": "confirmation", "date": "2024-01-01"},
+        {**base, "type": "confirmation", "to": "Bayern München", "date": "2024-01-02"},
+    ]
+    load(ledger, [json.dumps(o) for o in lines])
+    with ledger.reading() as conn:
+        for day in (date(2024, 1, 1), date(2024, 1, 2), date(2025, 1, 1)):
+            now = {r["id"]: r for r in board(conn, Moment(day), DEFAULTS)}
+            worked = {r["id"]: r for r in board(conn, Moment(day, EVERYTHING_KNOWN), DEFAULTS)}
+            assert now == worked, day
