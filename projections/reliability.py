@@ -119,9 +119,12 @@ def learned_on(
         keys = None if source_keys is None else sorted(set(source_keys))
         return learned_from_counts(settings, _rescored_on(conn, day, settings, keys))
     counts: Counts = {}
-    rows = _all_latest(day) if source_keys is None else _latest(day, sorted(set(source_keys)))
-    for query in rows:
-        counts.update({key: (right, scored) for key, scored, right in conn.execute(query)})
+    if source_keys is None:
+        queries = _all_latest(conn.dialect.name, day)
+    else:
+        queries = _latest(day, sorted(set(source_keys)))
+    for query in queries:
+        counts.update({row[0]: (row[2], row[1]) for row in conn.execute(query)})
     return learned_from_counts(settings, counts)
 
 
@@ -140,18 +143,35 @@ def _latest(day: date, keys: list[str]) -> Iterator[Any]:
         yield union_all(*probes) if len(probes) > 1 else probes[0]
 
 
-def _all_latest(day: date) -> Iterator[Any]:
-    """Every source's last record day on or before a day."""
-    ranked = select(
-        record_days.c.source_key,
-        record_days.c.scored,
-        record_days.c.right,
-        func.row_number()
-        .over(partition_by=record_days.c.source_key, order_by=record_days.c.day.desc())
-        .label("rank"),
-    ).where(record_days.c.day <= day)
-    latest = ranked.subquery()
-    yield select(latest.c.source_key, latest.c.scored, latest.c.right).where(latest.c.rank == 1)
+def _all_latest(dialect: str, day: date) -> Iterator[Any]:
+    """Every source's last record day on or before a day, in each database's own idiom
+    for "the last row of each group" (a window function is portable but sorts them all)."""
+    days = record_days.c
+    if dialect == "sqlite":
+        # SQLite takes the other columns from the row that holds the max(): one index scan.
+        yield (
+            select(days.source_key, days.scored, days.right, func.max(days.day))
+            .where(days.day <= day)
+            .group_by(days.source_key)
+        )
+    elif dialect == "postgresql":
+        yield (
+            select(days.source_key, days.scored, days.right)
+            .where(days.day <= day)
+            .distinct(days.source_key)
+            .order_by(days.source_key, days.day.desc())
+        )
+    else:
+        ranked = select(
+            days.source_key,
+            days.scored,
+            days.right,
+            func.row_number()
+            .over(partition_by=days.source_key, order_by=days.day.desc())
+            .label("rank"),
+        ).where(days.day <= day)
+        latest = ranked.subquery()
+        yield select(latest.c.source_key, latest.c.scored, latest.c.right).where(latest.c.rank == 1)
 
 
 def _by_keys(query: Any, column: Any, keys: Iterable[str] | None) -> Iterator[Any]:
