@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, String, and_, or_, select, type_coerce
 
 from ledger.aliases import AliasKind
 from projections.aliases import Names, names_in_force
@@ -124,9 +124,14 @@ def catalogue(conn: Connection, names: Names, related_to: Any | None = None) -> 
 
 
 def evidence_of(row: Any, names: Names) -> Evidence:
-    source_key = names.source(row.source_key)
-    cites_key = names.source(row.cites_key)
-    relayed = cites_key != source_key
+    if names.maps.get(AliasKind.SOURCE):
+        source_key, cites_key = names.source(row.source_key), names.source(row.cites_key)
+    else:
+        source_key, cites_key = row.source_key, row.cites_key
+    relayed = cites_key is not None and cites_key != source_key
+    published = row.published
+    if type(published) is str:  # SQLite's stored text, read without SQLAlchemy's regex
+        published = date.fromisoformat(published)
     # Positional: this runs once for every claim of the ledger on a board.
     return Evidence(
         row.id,
@@ -136,7 +141,7 @@ def evidence_of(row: Any, names: Names) -> Evidence:
         row.cites if relayed else None,
         cites_key if relayed else None,
         bool(row.official),
-        row.published,
+        published,
         row.position,
     )
 
@@ -151,7 +156,7 @@ EVIDENCE_COLUMNS = (
     claims.c.cites,
     claims.c.cites_key,
     claims.c.official,
-    claims.c.published,
+    type_coerce(claims.c.published, String).label("published"),
     claims.c.position,
 )
 
