@@ -6,8 +6,9 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,6 +26,7 @@ from ledger.aliases import (
     AliasRemoval,
     check_no_cycle,
 )
+from ledger.bulk import BulkRecorder, BulkSession
 from ledger.claims import Claim, Kind, Retraction
 from ledger.domain import Rumour
 from ledger.errors import (
@@ -45,6 +47,10 @@ Locator = Callable[[uuid.UUID], uuid.UUID | None]
 AliasMap = Callable[[AliasKind], dict[str, str]]
 # Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
 MAX_CONFLICT_RETRIES = 200
+AliasEntry = AliasDeclaration | AliasRemoval
+# Entries an import applies and writes at a time: one existence query and one insert per
+# chunk, and memory for one chunk's events rather than the whole file's.
+IMPORT_CHUNK = 5_000
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -115,6 +121,23 @@ class Imported:
     skipped: int
 
 
+@dataclass
+class ImportRun:
+    """What a streamed import keeps between chunks, until its one transaction commits."""
+
+    file: str
+    now: datetime
+    # Every aggregate the import has touched: its streams are written but not committed,
+    # so they are never read back from the store during the import (ledger/bulk.py).
+    aggregates: dict[uuid.UUID, Any] = field(default_factory=dict)
+    where: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # claim id -> rumour id
+    names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
+    absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
+    snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    seen: int = 0
+    added: int = 0
+
+
 class RumourLedger(Application):
     """Records reports, denials, confirmations and retractions of rumoured moves."""
 
@@ -169,10 +192,89 @@ class RumourLedger(Application):
         return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
 
     def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
-        """Append many entries in one transaction: all of them, or none on any error."""
-        entries = list(entries)
-        added = self._append(entries, file=file)
-        return Imported(added=added, skipped=len(entries) - added)
+        """Append many entries in one transaction: all of them, or none on any error.
+
+        Streamed: a chunk of entries at a time is applied and written inside that one
+        transaction, which holds the ledger's write lock from its start. The first chunk's
+        questions to the read models (`locate`, `aliases`) are asked before the lock is
+        taken; later chunks ask theirs while it is held, so the read models must be caught
+        up by then (on SQLite catching up writes, and would wait for the lock): the first
+        chunk's questions catch them up, and `rumour import` catches up before it starts.
+        """
+        if not isinstance(self.recorder, BulkRecorder):
+            listed = list(entries)
+            added = self._append(listed, file=file)
+            return Imported(added=added, skipped=len(listed) - added)
+        run = ImportRun(file=file, now=self.clock())
+        stream = iter(entries)
+        chunk = list(islice(stream, IMPORT_CHUNK))
+        self._ask_read_models(chunk, run)
+        try:
+            with self.recorder.bulk() as session:
+                while chunk:
+                    self._import_chunk(chunk, run, session)
+                    chunk = list(islice(stream, IMPORT_CHUNK))
+        except IntegrityError:
+            # The write lock is taken before any check, so only a writer that ignores it
+            # can get here.
+            raise LedgerError(
+                "another writer changed the ledger during the import: nothing was stored"
+            ) from None
+        except PersistenceError as error:
+            raise write_error(error) from None
+        try:
+            for rumour_id, version in run.snapshots:
+                self.take_snapshot(rumour_id, version)
+        except PersistenceError as error:
+            raise write_error(error) from None
+        return Imported(added=run.added, skipped=run.seen - run.added)
+
+    def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
+        """Where the chunk's retractions of earlier claims live, and the aliases its alias
+        lines change, asked of the read models before the import takes the write lock."""
+        own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
+        for entry in chunk:
+            item = entry.item
+            if isinstance(item, AliasEntry) and item.kind not in run.names:
+                run.names[item.kind] = dict(self.aliases(item.kind))
+            elif isinstance(item, Retraction) and item.retracts not in own:
+                found = self.locate(item.retracts)
+                if found is not None:
+                    run.where[item.retracts] = found
+
+    def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
+        self._load_rumours(chunk, run, session)
+        touched: dict[uuid.UUID, Any] = {}
+        for entry in chunk:
+            aggregate, changed = self._apply_entry(
+                entry, run.aggregates, run.names, run.where, run.file, run.now, run.absent
+            )
+            run.added += changed
+            touched.setdefault(aggregate.id, aggregate)
+        run.seen += len(chunk)
+        # Stored aggregate by aggregate, in the order first touched, as `save` stores them.
+        events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
+        if events:
+            self.events.put(events)
+            run.snapshots.extend(self._due_snapshots(events, run.aggregates))
+
+    def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
+        """The chunk's rumours not yet touched: loaded if stored, else noted as new."""
+        wanted = {entry.item.move.rumour_id for entry in chunk if isinstance(entry.item, Claim)}
+        wanted.difference_update(run.aggregates)
+        found = session.existing(wanted) if wanted else set()
+        for rumour_id in found:
+            run.aggregates[rumour_id] = self.repository.get(rumour_id)
+        run.absent = wanted - found
+
+    def _due_snapshots(
+        self, events: list[Any], aggregates: dict[uuid.UUID, Any]
+    ) -> Iterator[tuple[uuid.UUID, int]]:
+        """The snapshots `Application.save` would take after storing these events."""
+        for event in events:
+            interval = self.snapshotting_intervals.get(type(aggregates[event.originator_id]))
+            if interval is not None and event.originator_version % interval == 0:
+                yield event.originator_id, event.originator_version
 
     def rumour(self, rumour_id: uuid.UUID) -> Rumour | None:
         try:
@@ -216,19 +318,31 @@ class RumourLedger(Application):
         names: dict[AliasKind, dict[str, str]] = {}
         added = 0
         for entry in entries:
-            try:
-                if isinstance(entry.item, AliasDeclaration | AliasRemoval):
-                    added += self._apply_alias(entry, aggregates, names, now)
-                    continue
-                rumour = self._rumour_for(entry, aggregates, where, now)
-                if self._apply_one(rumour, entry, now):
-                    added += 1
-                where[entry.id] = rumour.id
-            except LedgerError as error:
-                if entry.line:
-                    raise ImportFailed(file, entry.line, str(error)) from None
-                raise
+            added += self._apply_entry(entry, aggregates, names, where, file, now)[1]
         return aggregates, added
+
+    def _apply_entry(
+        self,
+        entry: Entry,
+        aggregates: dict[uuid.UUID, Any],
+        names: dict[AliasKind, dict[str, str]],
+        where: dict[uuid.UUID, uuid.UUID],
+        file: str,
+        now: datetime,
+        absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
+    ) -> tuple[Rumour | Alias, bool]:
+        """Apply one entry to its aggregate; the aggregate, and whether anything changed."""
+        try:
+            if isinstance(entry.item, AliasDeclaration | AliasRemoval):
+                return self._apply_alias(entry, aggregates, names, now)
+            rumour = self._rumour_for(entry, aggregates, where, now, absent)
+            changed = self._apply_one(rumour, entry, now)
+            where[entry.id] = rumour.id
+            return rumour, changed
+        except LedgerError as error:
+            if entry.line:
+                raise ImportFailed(file, entry.line, str(error)) from None
+            raise
 
     def _apply_alias(
         self,
@@ -236,7 +350,7 @@ class RumourLedger(Application):
         aggregates: dict[uuid.UUID, Any],
         names: dict[AliasKind, dict[str, str]],
         now: datetime,
-    ) -> int:
+    ) -> tuple[Alias, bool]:
         item = entry.item
         assert isinstance(item, AliasDeclaration | AliasRemoval)
         if item.kind not in names:
@@ -262,7 +376,7 @@ class RumourLedger(Application):
                 changed = alias.redeclare(item.canonical, who, when, entry.event_id)
             in_force[name_key(item.name)] = name_key(item.canonical)
         aggregates[item.alias_id] = alias
-        return int(changed)
+        return alias, changed
 
     def _alias(self, alias_id: uuid.UUID) -> Alias | None:
         try:
@@ -276,7 +390,9 @@ class RumourLedger(Application):
         rumours: dict[uuid.UUID, Any],
         where: dict[uuid.UUID, uuid.UUID],
         now: datetime,
+        absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
     ) -> Rumour:
+        """The entry's rumour: touched already, else loaded, else opened (`absent`: known new)."""
         item = entry.item
         if isinstance(item, Retraction):
             rumour_id = where.get(item.retracts) or self.locate(item.retracts)
@@ -285,7 +401,7 @@ class RumourLedger(Application):
         else:
             rumour_id = item.move.rumour_id
         if rumour_id not in rumours:
-            found = self.rumour(rumour_id)
+            found = None if rumour_id in absent else self.rumour(rumour_id)
             if found is None:
                 assert isinstance(item, Claim)
                 found = Rumour.open(item.move, self._who(entry), entry.recorded_at or now)
