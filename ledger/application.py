@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -51,6 +53,12 @@ AliasEntry = AliasDeclaration | AliasRemoval
 # Entries an import applies and writes at a time: one existence query and one insert per
 # chunk, and memory for one chunk's events rather than the whole file's.
 IMPORT_CHUNK = 5_000
+# Aggregates an import keeps in memory, the most recently touched; any other it reads back
+# (through its own transaction) if touched again. In a generated 1M-event ledger, 20,000
+# kept means 7,000 reads of 22,000 events in all, and memory for 20,000 rumours, not 277,000.
+AGGREGATES_KEPT = 20_000
+# Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds it.
+Where = dict[int, uuid.UUID]
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -65,6 +73,21 @@ def write_error(error: BaseException) -> StoreError:
     if "readonly" in detail or "read-only" in detail:
         return StoreError("the ledger is read-only here: nothing was stored")
     return StoreError(f"cannot write to the ledger: {detail}")
+
+
+@contextmanager
+def _frozen_survivors() -> Iterator[Callable[[], None]]:
+    """A function that moves every object alive now out of the collector's sight, until the
+    block ends (gc.freeze, gc.unfreeze).
+
+    An import keeps a growing heap of aggregates and claim ids, and each full collection
+    walks all of it: called after each chunk, this took a 300k-event import from 27.6 s of
+    CPU to 22.3 s. Frozen objects are still freed by reference counting when dropped.
+    """
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def utc_now() -> datetime:
@@ -127,15 +150,23 @@ class ImportRun:
 
     file: str
     now: datetime
-    # Every aggregate the import has touched: its streams are written but not committed,
-    # so they are never read back from the store during the import (ledger/bulk.py).
+    # The aggregates kept, least recently touched first.
     aggregates: dict[uuid.UUID, Any] = field(default_factory=dict)
-    where: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # claim id -> rumour id
+    where: Where = field(default_factory=dict)  # every claim of the import so far
     names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
     absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
     snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     seen: int = 0
     added: int = 0
+
+    def touched(self, aggregates: Iterable[Any]) -> None:
+        """Keep these, as the most recent, and forget the least recent beyond the limit."""
+        for aggregate in aggregates:
+            self.aggregates.pop(aggregate.id, None)
+            self.aggregates[aggregate.id] = aggregate
+        excess = len(self.aggregates) - AGGREGATES_KEPT
+        for stale in list(islice(self.aggregates, max(excess, 0))):
+            del self.aggregates[stale]
 
 
 class RumourLedger(Application):
@@ -180,7 +211,7 @@ class RumourLedger(Application):
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
         entry = Entry(retraction, recorded_by=recorded_by)
-        added = self._append([entry], {retraction.retracts: rumour_id})
+        added = self._append([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
 
     def declare_alias(self, declaration: AliasDeclaration, recorded_by: str | None = None) -> bool:
@@ -195,11 +226,12 @@ class RumourLedger(Application):
         """Append many entries in one transaction: all of them, or none on any error.
 
         Streamed: a chunk of entries at a time is applied and written inside that one
-        transaction, which holds the ledger's write lock from its start. The first chunk's
-        questions to the read models (`locate`, `aliases`) are asked before the lock is
-        taken; later chunks ask theirs while it is held, so the read models must be caught
-        up by then (on SQLite catching up writes, and would wait for the lock): the first
-        chunk's questions catch them up, and `rumour import` catches up before it starts.
+        transaction, which holds the ledger's write lock from its start. Questions to the
+        read models are asked before the lock is taken where they can be: the aliases in
+        force of every kind, and where the first chunk's retractions point. Later chunks'
+        retractions of claims already in the ledger ask `locate` under the lock; asking
+        first is what catches the read models up (the wiring's `locate` and `aliases` do),
+        so they have nothing left to write then (on SQLite it would wait for our lock).
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
@@ -210,9 +242,10 @@ class RumourLedger(Application):
         chunk = list(islice(stream, IMPORT_CHUNK))
         self._ask_read_models(chunk, run)
         try:
-            with self.recorder.bulk() as session:
+            with self.recorder.bulk() as session, _frozen_survivors() as settle:
                 while chunk:
                     self._import_chunk(chunk, run, session)
+                    settle()
                     chunk = list(islice(stream, IMPORT_CHUNK))
         except IntegrityError:
             # The write lock is taken before any check, so only a writer that ignores it
@@ -230,17 +263,16 @@ class RumourLedger(Application):
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
-        """Where the chunk's retractions of earlier claims live, and the aliases its alias
-        lines change, asked of the read models before the import takes the write lock."""
+        """The aliases in force (any later line may change them), and where the chunk's
+        retractions of claims before the file live: asked before the write lock is taken."""
+        run.names.update((kind, dict(self.aliases(kind))) for kind in AliasKind)
         own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
         for entry in chunk:
             item = entry.item
-            if isinstance(item, AliasEntry) and item.kind not in run.names:
-                run.names[item.kind] = dict(self.aliases(item.kind))
-            elif isinstance(item, Retraction) and item.retracts not in own:
+            if isinstance(item, Retraction) and item.retracts not in own:
                 found = self.locate(item.retracts)
                 if found is not None:
-                    run.where[item.retracts] = found
+                    run.where[item.retracts.int] = found
 
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
@@ -256,12 +288,15 @@ class RumourLedger(Application):
         events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
         if events:
             self.events.put(events)
-            run.snapshots.extend(self._due_snapshots(events, run.aggregates))
+            run.snapshots.extend(self._due_snapshots(events, touched))
+        run.touched(touched.values())
 
     def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         """The chunk's rumours not yet touched: loaded if stored, else noted as new."""
-        wanted = {entry.item.move.rumour_id for entry in chunk if isinstance(entry.item, Claim)}
-        wanted.difference_update(run.aggregates)
+        claims = (entry.item for entry in chunk if isinstance(entry.item, Claim))
+        wanted = {item.move.rumour_id for item in claims}
+        # Probed id by id: set.difference_update(dict) would walk every aggregate kept.
+        wanted = {rumour_id for rumour_id in wanted if rumour_id not in run.aggregates}
         found = session.existing(wanted) if wanted else set()
         for rumour_id in found:
             run.aggregates[rumour_id] = self.repository.get(rumour_id)
@@ -285,7 +320,7 @@ class RumourLedger(Application):
     def _append(
         self,
         entries: list[Entry],
-        known: dict[uuid.UUID, uuid.UUID] | None = None,
+        known: Where | None = None,
         file: str = "-",
     ) -> int:
         # Optimistic concurrency: another writer may have appended to the same rumour
@@ -310,7 +345,7 @@ class RumourLedger(Application):
     def _apply(
         self,
         entries: list[Entry],
-        where: dict[uuid.UUID, uuid.UUID],
+        where: Where,
         file: str,
         now: datetime,
     ) -> tuple[dict[uuid.UUID, Rumour | Alias], int]:
@@ -326,7 +361,7 @@ class RumourLedger(Application):
         entry: Entry,
         aggregates: dict[uuid.UUID, Any],
         names: dict[AliasKind, dict[str, str]],
-        where: dict[uuid.UUID, uuid.UUID],
+        where: Where,
         file: str,
         now: datetime,
         absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
@@ -337,7 +372,7 @@ class RumourLedger(Application):
                 return self._apply_alias(entry, aggregates, names, now)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
             changed = self._apply_one(rumour, entry, now)
-            where[entry.id] = rumour.id
+            where[entry.id.int] = rumour.id
             return rumour, changed
         except LedgerError as error:
             if entry.line:
@@ -388,14 +423,14 @@ class RumourLedger(Application):
         self,
         entry: Entry,
         rumours: dict[uuid.UUID, Any],
-        where: dict[uuid.UUID, uuid.UUID],
+        where: Where,
         now: datetime,
         absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
     ) -> Rumour:
         """The entry's rumour: touched already, else loaded, else opened (`absent`: known new)."""
         item = entry.item
         if isinstance(item, Retraction):
-            rumour_id = where.get(item.retracts) or self.locate(item.retracts)
+            rumour_id = where.get(item.retracts.int) or self.locate(item.retracts)
             if rumour_id is None:
                 raise UnknownEvent(f"retracts: no claim with id {item.retracts}")
         else:

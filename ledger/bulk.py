@@ -2,14 +2,13 @@
 
 A recorder that offers `bulk()` opens one transaction on one connection and takes the
 ledger's write lock at once, before the importer asks which streams already exist, so the
-answer stays true until commit. While the session is open, `insert_events` called from the
-thread that opened it writes into that transaction instead of opening one of its own: the
-application keeps calling eventsourcing's `EventStore.put`, chunk after chunk, and nothing is
-visible to anyone until the session commits. Any error inside rolls everything back.
-
-Reads of stored aggregates (`select_events`) still use the recorder's other connections and
-so see only committed events: the importer must keep in memory every stream it has written
-in the session, and never read one back until the session has ended.
+answer stays true until commit. While the session is open, `insert_events` and
+`select_events` called from the thread that opened it go through that transaction instead of
+opening their own: the application keeps calling eventsourcing's `EventStore.put`, chunk after
+chunk, and its repository reads back streams the import has written but not committed, while
+nothing is visible to anyone else until the session commits. Any error inside rolls
+everything back. Notifications are still read through the recorder's other connections, so
+read models never see events that might yet be rolled back.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ def canonical(value: object) -> object:
     """A plain-JSON form of an event field that never changes between versions."""
     if type(value) in _PLAIN:
         return value
+    if type(value) is dict:
+        return {str(k): v if type(v) in _PLAIN else canonical(v) for k, v in value.items()}
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):

@@ -14,7 +14,8 @@ Three changes to the built-in recorders, nothing else:
   client waiting in Pipeline.sync, server in ClientRead; psycopg issue 685 is of the kind).
 - `bulk()` (ledger/bulk.py): one transaction that takes the write lock first, into which every
   `insert_events` of the importing thread writes, a chunk per statement (one statement for a
-  whole large import would pass PostgreSQL's 1 GB message limit), until it commits.
+  whole large import would pass PostgreSQL's 1 GB message limit), until it commits; its
+  `select_events` read through it too, so they see what the import has written so far.
 
 Selected with PERSISTENCE_MODULE=ledger.pgstore:LedgerPostgresFactory (ledger/store.py).
 """
@@ -143,7 +144,42 @@ class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
         self._insert_events(cursor, stored_events, **kwargs)
         # The lock is held already: taking it again returns at once.
         self._insert_stored_events(cursor, stored_events, **kwargs)
-        return self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)
+        self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)
+        return None  # an import has no use for notification ids: no Recording objects made
+
+    def select_events(
+        self,
+        originator_id: uuid.UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        cursor = self.session_cursor()
+        if cursor is None:
+            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        query = self.select_events_statement
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            query += SQL(" AND originator_version > %s")
+            params.append(gt)
+        if lte is not None:
+            query += SQL(" AND originator_version <= %s")
+            params.append(lte)
+        query += SQL(
+            " ORDER BY originator_version DESC" if desc else " ORDER BY originator_version"
+        )
+        if limit is not None:
+            query += SQL(" LIMIT %s")
+            params.append(limit)
+        cursor.execute(query, params)
+        return [
+            StoredEvent(
+                row["originator_id"], row["originator_version"], row["topic"], bytes(row["state"])
+            )
+            for row in cursor.fetchall()
+        ]
 
     @contextmanager
     def bulk(self) -> Iterator[BulkSession]:
