@@ -44,8 +44,8 @@ def _kill_after(original):
 LedgerSQLiteApplicationRecorder._insert_events = _kill_after(
     LedgerSQLiteApplicationRecorder._insert_events
 )
-LedgerApplicationRecorder._fetch_ids_after_insert_events = _kill_after(
-    LedgerApplicationRecorder._fetch_ids_after_insert_events
+LedgerApplicationRecorder._copy_stored_events = _kill_after(
+    LedgerApplicationRecorder._copy_stored_events
 )
 """
 
