@@ -36,11 +36,12 @@ def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) 
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "<stdin>"
     with open_ledger_for(ctx, db) as ledger:
         now = datetime.now(UTC)
-        entries = list(read_entries(file, name, today=ledger.app.today, now=now))
-        with ledger.reading():
-            pass  # retractions may name claims already in the ledger
-        result = ledger.app.import_entries(entries, file=name)
-        show_progress = sys.stdout.isatty() and len(entries) >= PROGRESS_THRESHOLD
+        # Retractions and aliases may name what is already in the ledger: the import asks
+        # the read models while it holds the write lock, so they are caught up first.
+        ledger.catch_up()
+        entries = read_entries(file, name, today=ledger.app.today, now=now)
+        result = ledger.app.import_entries(entries, file=name)  # streamed, line by line
+        show_progress = sys.stdout.isatty() and result.added >= PROGRESS_THRESHOLD
         _catch_up(ledger, show_progress)
     if as_json:
         print_json({"file": name, "added": result.added, "skipped": result.skipped})

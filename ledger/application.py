@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,6 +28,7 @@ from ledger.aliases import (
     AliasRemoval,
     check_no_cycle,
 )
+from ledger.bulk import BulkRecorder, BulkSession
 from ledger.claims import Claim, Kind, Retraction
 from ledger.domain import Rumour
 from ledger.errors import (
@@ -45,6 +49,16 @@ Locator = Callable[[uuid.UUID], uuid.UUID | None]
 AliasMap = Callable[[AliasKind], dict[str, str]]
 # Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
 MAX_CONFLICT_RETRIES = 200
+AliasEntry = AliasDeclaration | AliasRemoval
+# Entries an import applies and writes at a time: one existence query and one insert per
+# chunk, and memory for one chunk's events rather than the whole file's.
+IMPORT_CHUNK = 5_000
+# Aggregates an import keeps in memory, the most recently touched; any other it reads back
+# (through its own transaction) if touched again. In a generated 1M-event ledger, 20,000
+# kept means 7,000 reads of 22,000 events in all, and memory for 20,000 rumours, not 277,000.
+AGGREGATES_KEPT = 20_000
+# Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds it.
+Where = dict[int, uuid.UUID]
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -59,6 +73,21 @@ def write_error(error: BaseException) -> StoreError:
     if "readonly" in detail or "read-only" in detail:
         return StoreError("the ledger is read-only here: nothing was stored")
     return StoreError(f"cannot write to the ledger: {detail}")
+
+
+@contextmanager
+def _frozen_survivors() -> Iterator[Callable[[], None]]:
+    """A function that moves every object alive now out of the collector's sight, until the
+    block ends (gc.freeze, gc.unfreeze).
+
+    An import keeps a growing heap of aggregates and claim ids, and each full collection
+    walks all of it: called after each chunk, this took a 300k-event import from 27.6 s of
+    CPU to 22.3 s. Frozen objects are still freed by reference counting when dropped.
+    """
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def utc_now() -> datetime:
@@ -115,6 +144,31 @@ class Imported:
     skipped: int
 
 
+@dataclass
+class ImportRun:
+    """What a streamed import keeps between chunks, until its one transaction commits."""
+
+    file: str
+    now: datetime
+    # The aggregates kept, least recently touched first.
+    aggregates: dict[uuid.UUID, Any] = field(default_factory=dict)
+    where: Where = field(default_factory=dict)  # every claim of the import so far
+    names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
+    absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
+    snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    seen: int = 0
+    added: int = 0
+
+    def touched(self, aggregates: Iterable[Any]) -> None:
+        """Keep these, as the most recent, and forget the least recent beyond the limit."""
+        for aggregate in aggregates:
+            self.aggregates.pop(aggregate.id, None)
+            self.aggregates[aggregate.id] = aggregate
+        excess = len(self.aggregates) - AGGREGATES_KEPT
+        for stale in list(islice(self.aggregates, max(excess, 0))):
+            del self.aggregates[stale]
+
+
 class RumourLedger(Application):
     """Records reports, denials, confirmations and retractions of rumoured moves."""
 
@@ -157,7 +211,7 @@ class RumourLedger(Application):
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
         entry = Entry(retraction, recorded_by=recorded_by)
-        added = self._append([entry], {retraction.retracts: rumour_id})
+        added = self._append([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
 
     def declare_alias(self, declaration: AliasDeclaration, recorded_by: str | None = None) -> bool:
@@ -169,10 +223,93 @@ class RumourLedger(Application):
         return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
 
     def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
-        """Append many entries in one transaction: all of them, or none on any error."""
-        entries = list(entries)
-        added = self._append(entries, file=file)
-        return Imported(added=added, skipped=len(entries) - added)
+        """Append many entries in one transaction: all of them, or none on any error.
+
+        Streamed: a chunk of entries at a time is applied and written inside that one
+        transaction, which holds the ledger's write lock from its start. Questions to the
+        read models are asked before the lock is taken where they can be: the aliases in
+        force of every kind, and where the first chunk's retractions point. Later chunks'
+        retractions of claims already in the ledger ask `locate` under the lock; asking
+        first is what catches the read models up (the wiring's `locate` and `aliases` do),
+        so they have nothing left to write then (on SQLite it would wait for our lock).
+        """
+        if not isinstance(self.recorder, BulkRecorder):
+            listed = list(entries)
+            added = self._append(listed, file=file)
+            return Imported(added=added, skipped=len(listed) - added)
+        run = ImportRun(file=file, now=self.clock())
+        stream = iter(entries)
+        chunk = list(islice(stream, IMPORT_CHUNK))
+        self._ask_read_models(chunk, run)
+        try:
+            with self.recorder.bulk() as session, _frozen_survivors() as settle:
+                while chunk:
+                    self._import_chunk(chunk, run, session)
+                    settle()
+                    chunk = list(islice(stream, IMPORT_CHUNK))
+        except IntegrityError:
+            # The write lock is taken before any check, so only a writer that ignores it
+            # can get here.
+            raise LedgerError(
+                "another writer changed the ledger during the import: nothing was stored"
+            ) from None
+        except PersistenceError as error:
+            raise write_error(error) from None
+        try:
+            for rumour_id, version in run.snapshots:
+                self.take_snapshot(rumour_id, version)
+        except PersistenceError as error:
+            raise write_error(error) from None
+        return Imported(added=run.added, skipped=run.seen - run.added)
+
+    def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
+        """The aliases in force (any later line may change them), and where the chunk's
+        retractions of claims before the file live: asked before the write lock is taken."""
+        run.names.update((kind, dict(self.aliases(kind))) for kind in AliasKind)
+        own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
+        for entry in chunk:
+            item = entry.item
+            if isinstance(item, Retraction) and item.retracts not in own:
+                found = self.locate(item.retracts)
+                if found is not None:
+                    run.where[item.retracts.int] = found
+
+    def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
+        self._load_rumours(chunk, run, session)
+        touched: dict[uuid.UUID, Any] = {}
+        for entry in chunk:
+            aggregate, changed = self._apply_entry(
+                entry, run.aggregates, run.names, run.where, run.file, run.now, run.absent
+            )
+            run.added += changed
+            touched.setdefault(aggregate.id, aggregate)
+        run.seen += len(chunk)
+        # Stored aggregate by aggregate, in the order first touched, as `save` stores them.
+        events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
+        if events:
+            self.events.put(events)
+            run.snapshots.extend(self._due_snapshots(events, touched))
+        run.touched(touched.values())
+
+    def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
+        """The chunk's rumours not yet touched: loaded if stored, else noted as new."""
+        claims = (entry.item for entry in chunk if isinstance(entry.item, Claim))
+        wanted = {item.move.rumour_id for item in claims}
+        # Probed id by id: set.difference_update(dict) would walk every aggregate kept.
+        wanted = {rumour_id for rumour_id in wanted if rumour_id not in run.aggregates}
+        found = session.existing(wanted) if wanted else set()
+        for rumour_id in found:
+            run.aggregates[rumour_id] = self.repository.get(rumour_id)
+        run.absent = wanted - found
+
+    def _due_snapshots(
+        self, events: list[Any], aggregates: dict[uuid.UUID, Any]
+    ) -> Iterator[tuple[uuid.UUID, int]]:
+        """The snapshots `Application.save` would take after storing these events."""
+        for event in events:
+            interval = self.snapshotting_intervals.get(type(aggregates[event.originator_id]))
+            if interval is not None and event.originator_version % interval == 0:
+                yield event.originator_id, event.originator_version
 
     def rumour(self, rumour_id: uuid.UUID) -> Rumour | None:
         try:
@@ -183,7 +320,7 @@ class RumourLedger(Application):
     def _append(
         self,
         entries: list[Entry],
-        known: dict[uuid.UUID, uuid.UUID] | None = None,
+        known: Where | None = None,
         file: str = "-",
     ) -> int:
         # Optimistic concurrency: another writer may have appended to the same rumour
@@ -208,7 +345,7 @@ class RumourLedger(Application):
     def _apply(
         self,
         entries: list[Entry],
-        where: dict[uuid.UUID, uuid.UUID],
+        where: Where,
         file: str,
         now: datetime,
     ) -> tuple[dict[uuid.UUID, Rumour | Alias], int]:
@@ -216,19 +353,31 @@ class RumourLedger(Application):
         names: dict[AliasKind, dict[str, str]] = {}
         added = 0
         for entry in entries:
-            try:
-                if isinstance(entry.item, AliasDeclaration | AliasRemoval):
-                    added += self._apply_alias(entry, aggregates, names, now)
-                    continue
-                rumour = self._rumour_for(entry, aggregates, where, now)
-                if self._apply_one(rumour, entry, now):
-                    added += 1
-                where[entry.id] = rumour.id
-            except LedgerError as error:
-                if entry.line:
-                    raise ImportFailed(file, entry.line, str(error)) from None
-                raise
+            added += self._apply_entry(entry, aggregates, names, where, file, now)[1]
         return aggregates, added
+
+    def _apply_entry(
+        self,
+        entry: Entry,
+        aggregates: dict[uuid.UUID, Any],
+        names: dict[AliasKind, dict[str, str]],
+        where: Where,
+        file: str,
+        now: datetime,
+        absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
+    ) -> tuple[Rumour | Alias, bool]:
+        """Apply one entry to its aggregate; the aggregate, and whether anything changed."""
+        try:
+            if isinstance(entry.item, AliasDeclaration | AliasRemoval):
+                return self._apply_alias(entry, aggregates, names, now)
+            rumour = self._rumour_for(entry, aggregates, where, now, absent)
+            changed = self._apply_one(rumour, entry, now)
+            where[entry.id.int] = rumour.id
+            return rumour, changed
+        except LedgerError as error:
+            if entry.line:
+                raise ImportFailed(file, entry.line, str(error)) from None
+            raise
 
     def _apply_alias(
         self,
@@ -236,7 +385,7 @@ class RumourLedger(Application):
         aggregates: dict[uuid.UUID, Any],
         names: dict[AliasKind, dict[str, str]],
         now: datetime,
-    ) -> int:
+    ) -> tuple[Alias, bool]:
         item = entry.item
         assert isinstance(item, AliasDeclaration | AliasRemoval)
         if item.kind not in names:
@@ -262,7 +411,7 @@ class RumourLedger(Application):
                 changed = alias.redeclare(item.canonical, who, when, entry.event_id)
             in_force[name_key(item.name)] = name_key(item.canonical)
         aggregates[item.alias_id] = alias
-        return int(changed)
+        return alias, changed
 
     def _alias(self, alias_id: uuid.UUID) -> Alias | None:
         try:
@@ -274,18 +423,20 @@ class RumourLedger(Application):
         self,
         entry: Entry,
         rumours: dict[uuid.UUID, Any],
-        where: dict[uuid.UUID, uuid.UUID],
+        where: Where,
         now: datetime,
+        absent: set[uuid.UUID] | frozenset[uuid.UUID] = frozenset(),
     ) -> Rumour:
+        """The entry's rumour: touched already, else loaded, else opened (`absent`: known new)."""
         item = entry.item
         if isinstance(item, Retraction):
-            rumour_id = where.get(item.retracts) or self.locate(item.retracts)
+            rumour_id = where.get(item.retracts.int) or self.locate(item.retracts)
             if rumour_id is None:
                 raise UnknownEvent(f"retracts: no claim with id {item.retracts}")
         else:
             rumour_id = item.move.rumour_id
         if rumour_id not in rumours:
-            found = self.rumour(rumour_id)
+            found = None if rumour_id in absent else self.rumour(rumour_id)
             if found is None:
                 assert isinstance(item, Claim)
                 found = Rumour.open(item.move, self._who(entry), entry.recorded_at or now)

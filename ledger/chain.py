@@ -11,8 +11,18 @@ from datetime import date, datetime
 GENESIS = "0" * 64
 
 
+# Plain JSON values, canonical as they are: checked first, as nearly every field is one.
+_PLAIN = frozenset({str, bool, int, float, type(None)})
+# One encoder for every seal: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
 def canonical(value: object) -> object:
     """A plain-JSON form of an event field that never changes between versions."""
+    if type(value) in _PLAIN:
+        return value
+    if type(value) is dict:
+        return {str(k): v if type(v) in _PLAIN else canonical(v) for k, v in value.items()}
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):
@@ -43,5 +53,4 @@ def seal(
         "recorded_at": recorded_at.isoformat(),
         "fields": canonical(fields),
     }
-    data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODE(body).encode("utf-8")).hexdigest()

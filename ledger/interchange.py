@@ -54,6 +54,7 @@ FIELDS_BY_TYPE = {
     "alias": ALIAS_FIELDS,
     "unalias": UNALIAS_FIELDS,
 }
+_ALLOWED = {kind: frozenset(fields) for kind, fields in FIELDS_BY_TYPE.items()}
 
 
 def read_entries(
@@ -126,7 +127,7 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
     kind = obj.get("type")
     if kind not in TYPES:
         raise InvalidClaim("type", f"{kind!r} is not one of {', '.join(TYPES)}")
-    unknown = sorted(set(obj) - set(FIELDS_BY_TYPE[kind]))
+    unknown = sorted(obj.keys() - _ALLOWED[kind])
     if unknown:
         # A key is the user's text: shown quoted unless plainly printable.
         plain = unknown[0].isprintable() and not any(c.isspace() for c in unknown[0])

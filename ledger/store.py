@@ -42,7 +42,8 @@ class Store:
         if self.dialect == "sqlite":
             assert self.path is not None
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                # The built-in recorders, with executemany inserts and streamed imports.
+                "PERSISTENCE_MODULE": "ledger.sqlitestore:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": self.sqlite_uri() if self.read_only else str(self.path),
                 "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
             }

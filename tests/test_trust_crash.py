@@ -31,7 +31,7 @@ RUN = "import sys\nfrom cli.main import main\nsys.argv[0] = 'rumour'\n{hook}\nma
 # Kill the child inside the import's transaction: every row inserted, nothing committed.
 HOOK = """
 import os, signal
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from ledger.sqlitestore import LedgerSQLiteApplicationRecorder
 from ledger.pgstore import LedgerApplicationRecorder
 
 def _kill_after(original):
@@ -41,9 +41,11 @@ def _kill_after(original):
         return result
     return hooked
 
-SQLiteApplicationRecorder._insert_events = _kill_after(SQLiteApplicationRecorder._insert_events)
-LedgerApplicationRecorder._fetch_ids_after_insert_events = _kill_after(
-    LedgerApplicationRecorder._fetch_ids_after_insert_events
+LedgerSQLiteApplicationRecorder._insert_events = _kill_after(
+    LedgerSQLiteApplicationRecorder._insert_events
+)
+LedgerApplicationRecorder._copy_stored_events = _kill_after(
+    LedgerApplicationRecorder._copy_stored_events
 )
 """
 
