@@ -211,15 +211,15 @@ def _rewrite(
     moves: Sequence[Rumoured],
     names: Names,
     rival: Rivals,
-    gathered: RecordChanges | None = None,
+    whole: bool = False,
 ) -> set[str]:
-    """Replace the standings and calls of these moves with theirs as the claims now stand;
-    returns the sources whose calls that may have changed (and gathers the new calls'
-    record changes, if asked)."""
+    """Replace the standings and calls of these moves with theirs as the claims now stand
+    (for a whole rewrite, into empty tables); returns the sources whose calls that may have
+    changed."""
     sources: set[str] = set()
     for chunk in chunked(moves, MOVES_PER_CHUNK):
         member_ids = [i for move in chunk for i in move.ids]
-        for ids in chunked(member_ids) if gathered is None else ():
+        for ids in () if whole else chunked(member_ids):
             # Only a partial rewrite has rows to replace: a whole one starts from empty tables.
             were = select(calls.c.source_key).where(calls.c.move_id.in_(ids)).distinct()
             sources.update(conn.execute(were).scalars())
@@ -235,10 +235,6 @@ def _rewrite(
         if rows:
             bulk.insert_rows(conn, calls, StoredCall._fields, [row.stored() for row in rows])
             sources.update(row.source_key for row in rows)
-            if gathered is not None:
-                for row in rows:
-                    if not row.relayed:
-                        gathered.add(row.scored())
     return sources
 
 
@@ -261,11 +257,38 @@ def _everything(conn: Connection, names: Names) -> None:
     conn.execute(delete(standings))
     conn.execute(delete(record_days))
     rival = rivals(conn, EVERYTHING, Catalogue((), names))
-    gathered = RecordChanges(DEFAULT_HORIZON)
     for rows in _subject_slices(conn, names):
         found = Catalogue(rows, names)
-        _rewrite(conn, list(found.moves.values()), names, rival, gathered)
-    _insert_days(conn, gathered.days())
+        _rewrite(conn, list(found.moves.values()), names, rival, whole=True)
+    _all_days(conn)
+
+
+def _all_days(conn: Connection) -> None:
+    """Every source's record days, from the calls read back one source after another, so
+    memory holds one source's record at a time (all of them came to a gigabyte at 1M)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    columns = "source_key, kind, happened, lead_days, valid_from, valid_to"
+    try:
+        cursor.execute(f"SELECT {columns} FROM calls WHERE NOT relayed ORDER BY source_key")
+        changes = RecordChanges(DEFAULT_HORIZON)
+        current = None
+        while batch := cursor.fetchmany(10_000):
+            for key, kind, happened, lead_days, valid_from, valid_to in batch:
+                if key != current and changes.changes:
+                    _insert_days(conn, changes.days())
+                    changes = RecordChanges(DEFAULT_HORIZON)
+                current = key
+                changes.add(
+                    Scored(key, kind, bool(happened), lead_days, _day(valid_from), _day(valid_to))
+                )
+        _insert_days(conn, changes.days())
+    finally:
+        cursor.close()
+
+
+def _day(value: Any) -> Any:
+    """A day as the driver returns it (SQLite: ISO text) as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _subject_slices(conn: Connection, names: Names) -> Iterator[list[Any]]:
