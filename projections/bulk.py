@@ -28,6 +28,23 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+def streamed(conn: Connection, query: str, params: tuple[Any, ...] = ()) -> Iterator[Row]:
+    """The rows of a query read a batch at a time from the driver's own cursor: on
+    PostgreSQL a server-side one, since psycopg's default cursor holds the whole result."""
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    if conn.dialect.name == "postgresql":
+        cursor = driver.cursor(name="rumour_ledger_stream")  # type: ignore[call-arg]
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(query, params)
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+    finally:
+        cursor.close()
+
+
 def marks(dialect: Dialect, count: int) -> list[str]:
     """Positional parameter markers in the driver's own style."""
     return ["?" if dialect.paramstyle == "qmark" else "%s"] * count

@@ -266,24 +266,17 @@ def _everything(conn: Connection, names: Names) -> None:
 def _all_days(conn: Connection) -> None:
     """Every source's record days, from the calls read back one source after another, so
     memory holds one source's record at a time (all of them came to a gigabyte at 1M)."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     columns = "source_key, kind, happened, lead_days, valid_from, valid_to"
-    try:
-        cursor.execute(f"SELECT {columns} FROM calls WHERE NOT relayed ORDER BY source_key")
-        changes = RecordChanges(DEFAULT_HORIZON)
-        current = None
-        while batch := cursor.fetchmany(10_000):
-            for key, kind, happened, lead_days, valid_from, valid_to in batch:
-                if key != current and changes.changes:
-                    _insert_days(conn, changes.days())
-                    changes = RecordChanges(DEFAULT_HORIZON)
-                current = key
-                changes.add(
-                    Scored(key, kind, bool(happened), lead_days, _day(valid_from), _day(valid_to))
-                )
-        _insert_days(conn, changes.days())
-    finally:
-        cursor.close()
+    query = f"SELECT {columns} FROM calls WHERE NOT relayed ORDER BY source_key"
+    changes = RecordChanges(DEFAULT_HORIZON)
+    current = None
+    for key, kind, happened, lead_days, valid_from, valid_to in bulk.streamed(conn, query):
+        if key != current and changes.changes:
+            _insert_days(conn, changes.days())
+            changes = RecordChanges(DEFAULT_HORIZON)
+        current = key
+        changes.add(Scored(key, kind, bool(happened), lead_days, _day(valid_from), _day(valid_to)))
+    _insert_days(conn, changes.days())
 
 
 def _day(value: Any) -> Any:

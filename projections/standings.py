@@ -95,14 +95,8 @@ def standings_by(conn: Connection, day: date) -> Iterator[Standing]:
     mark = bulk.marks(conn.dialect, 1)[0]
     query = f"SELECT {columns} FROM standings WHERE first_day <= {mark}"
     text_days = conn.dialect.name == "sqlite"
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(query, (day.isoformat(),))
-        while batch := cursor.fetchmany(10_000):
-            for row in batch:
-                yield Standing._make(row if text_days else map(_as_text, row))
-    finally:
-        cursor.close()
+    for row in bulk.streamed(conn, query, (day.isoformat(),)):
+        yield Standing._make(row if text_days else map(_as_text, row))
 
 
 def _as_text(value: Any) -> Any:
