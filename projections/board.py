@@ -3,6 +3,9 @@
 Each answer is the likelihood fold (projections/likelihood.py) over evidence read for one
 moment (projections/evidence.py), with source reliabilities learned from the track records
 known at that moment (projections/records.py): nothing dated after the asked day counts.
+As the ledger stands now, the records and the board's moves are read from the per-move
+read models (projections/calls.py, standings.py); as it stood at a past recording time
+(`known_at`), they are worked out from the claims recorded by then.
 """
 
 from __future__ import annotations
