@@ -1,10 +1,10 @@
 """Standings: each move as its claims leave it, so the board weighs one row per move.
 
-After the last day anything about a move was published (its own claims, its rivals'
-confirmations), its explanation keeps the same counted claims, status and counts on every
-later day: only decay and its sources' records move its likelihood. A standing stores that
-explanation's shape; the board ages it to the day asked, by the same arithmetic as
-`likelihood.explain`, and folds claims afresh only for moves still unfolding on that day.
+After a move's last claim, its explanation keeps the same counted claims, status and
+counts on every later day: only decay, its sources' records and rivals confirmed since
+move it. A standing stores that explanation's shape and those later confirmations; the
+board ages it to the day asked, by the same arithmetic as `likelihood.explain`, and folds
+claims afresh only for moves with claims on both sides of that day.
 """
 
 from __future__ import annotations
@@ -109,8 +109,9 @@ def standing_row(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -
     published = [e.published for e in evidence]
     last_day = max(published)
     explained = explain(found.move, evidence, last_day, UNWEIGHED, resolutions)
-    # A rival confirmed after the move's last claim ends it from that day (unless it was
-    # confirmed itself): kept apart, so the standing holds from the last claim on.
+    # A rival confirmed after the move's last claim ends it from that day (a move confirmed
+    # itself stays confirmed, weighing no claim): kept apart, so the standing holds from
+    # the last claim on.
     ended_after: dict[int, str] = {}
     for r in resolutions:
         if r.published > last_day:
