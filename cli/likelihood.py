@@ -61,6 +61,12 @@ def _today(ledger: Any) -> Any:
     metavar="P",
     help="Only moves at least this likely (0..1).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only the N most likely moves (after --status and --min).",
+)
 @json_option
 @db_option
 @click.pass_context
@@ -71,6 +77,7 @@ def board_(
     config: str | None,
     status: str,
     minimum: float,
+    limit: int | None,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -78,7 +85,7 @@ def board_(
 
     Example:
 
-        rumour board --as-of 2024-12-31 --status open
+        rumour board --as-of 2024-12-31 --status open --limit 20
     """
     from projections.board import board, parse_moment
     from projections.config import load_settings
@@ -86,7 +93,7 @@ def board_(
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         moment = parse_moment(as_of, known_at, _today(ledger))
-        rows = board(conn, moment, settings, status, minimum)
+        rows = board(conn, moment, settings, status, minimum, limit)
     if as_json:
         print_json(rows)
         return

@@ -10,12 +10,13 @@ read models (projections/calls.py, standings.py); as it stood at a past recordin
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, or_, select
 
@@ -23,6 +24,7 @@ from ledger.aliases import AliasKind
 from projections import calls as calls_model
 from projections import records as track
 from projections import reliability
+from projections.bulk import no_cycle_collection
 from projections.evidence import (
     Catalogue,
     Moment,
@@ -39,6 +41,7 @@ from projections.evidence import (
 )
 from projections.likelihood import (
     STATUSES,
+    Ageing,
     Evidence,
     Explanation,
     Settings,
@@ -47,7 +50,7 @@ from projections.likelihood import (
     reweighed,
     weight_of,
 )
-from projections.standings import board_row_of, standings_by
+from projections.standings import aged_on, standings_by
 from projections.tables import chunked, claims, rumours
 from projections.views import RumourRef
 
@@ -158,30 +161,58 @@ def board(
     settings: Settings,
     status: str = "all",
     minimum: float = 0.0,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Every rumoured move with its likelihood as of the moment, most likely first."""
+    """Every rumoured move with its likelihood as of the moment, most likely first (only
+    the `limit` most likely, if given)."""
     if status not in (*STATUSES, "all"):
         raise ValueError(f"unknown status {status!r}")
-    if moment.known_at is None:
-        rows = _board_from_standings(conn, moment.as_of, settings)
-    else:
-        rows = _board_worked_out(weigh(conn, moment, settings), None)
-    rows = [r for r in rows if status in ("all", r["status"]) and r["likelihood"] >= minimum]
-    rows.sort(key=lambda r: (-r["likelihood"], r["label"]))
-    return rows
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 or more, got {limit}")
+    # At a million events a board holds ~270,000 moves, none in a reference cycle.
+    with no_cycle_collection():
+        if moment.known_at is None:
+            found = _board_from_standings(conn, moment.as_of, settings)
+        else:
+            found = _board_worked_out(weigh(conn, moment, settings), None)
+        # Sorted as keys, rows made last: a row is a sixteen-key dict.
+        keyed = [
+            (-entry.likelihood, entry.label, index)
+            for index, entry in enumerate(found)
+            if status in ("all", entry.status) and entry.likelihood >= minimum
+        ]
+        chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+        return [found[key[2]].row() for key in chosen]
 
 
-def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[dict[str, Any]]:
+class _Folded(NamedTuple):
+    """A board row folded from claims, keyed as an aged standing is."""
+
+    likelihood: float
+    status: str
+    label: str
+    shown: dict[str, Any]
+
+    def row(self) -> dict[str, Any]:
+        return self.shown
+
+
+def _folded(move: Rumoured, explained: Explanation) -> _Folded:
+    shown = board_row(move, explained)
+    return _Folded(shown["likelihood"], shown["status"], shown["label"], shown)
+
+
+def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[_Folded]:
     """Board rows folded from the claims (of every move, or only some)."""
     rows = []
     for key, move in weighing.found.moves.items():
         if not weighing.evidence.get(key) or (only is not None and key not in only):
             continue  # nothing published (or known) about it yet
-        rows.append(board_row(move, weighing.explain(move)))
+        rows.append(_folded(move, weighing.explain(move)))
     return rows
 
 
-def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[dict[str, Any]]:
+def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[Any]:
     """Moves whose last news is on or before the day: their standings, aged to it; moves
     still unfolding on that day: folded from their claims published by then."""
     learned = reliability.learned_on(conn, day, settings)
@@ -189,16 +220,19 @@ def _board_from_standings(conn: Connection, day: date, settings: Settings) -> li
 
     def weight_for(origin: str, kind: str, first_party: bool) -> float:
         key = (origin, kind, first_party)
-        if key not in weights:
-            weights[key] = weight_of(kind, learned.reliability_for(origin), first_party, learned)
-        return weights[key]
+        weight = weights.get(key)
+        if weight is None:
+            reliability_now = learned.reliability_for(origin)
+            weight = weights[key] = weight_of(kind, reliability_now, first_party, learned)
+        return weight
 
-    rows = []
+    ageing = Ageing(day, learned)
+    rows: list[Any] = []
     unfolding = []
     as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
     for row in standings_by(conn, day):
         if row.last_day <= as_of:
-            rows.append(board_row_of(row, as_of, learned, weight_for))
+            rows.append(aged_on(row, as_of, ageing, weight_for))
         else:
             unfolding.append(row.id.replace("-", ""))
     if unfolding:
@@ -208,7 +242,7 @@ def _board_from_standings(conn: Connection, day: date, settings: Settings) -> li
 
 def _unfolding(
     conn: Connection, day: date, learned: Settings, move_ids: list[str]
-) -> list[dict[str, Any]]:
+) -> list[_Folded]:
     """Board rows of moves with news after the day, folded from what was published by then."""
     names = names_at(conn, Moment(day))
     refs = []

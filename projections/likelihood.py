@@ -284,7 +284,12 @@ def source_weight(reliability: float, prior: float) -> float:
 
 def decay(published: date, as_of: date, half_life_days: float) -> float:
     """The share of a claim's weight left after ageing from published to as_of."""
-    return 0.5 ** ((as_of - published).days / half_life_days)
+    return decay_after((as_of - published).days, half_life_days)
+
+
+def decay_after(days: int, half_life_days: float) -> float:
+    """The share of a claim's weight left after ageing this many days."""
+    return 0.5 ** (days / half_life_days)
 
 
 def _relays(relayed: list[Evidence]) -> tuple[Relay, ...]:
@@ -499,9 +504,29 @@ def aged(
         return 1.0
     if status == NOT_HAPPENED:
         return 0.0
-    half_life = settings.half_life_days
-    log_odds = [weight * decay(published, as_of, half_life) + 0.0 for _, published, weight in parts]
-    return _sigmoid(_logit(settings.prior) + math.fsum(log_odds))
+    return Ageing(as_of, settings).likelihood((w, p.toordinal()) for _, p, w in parts)
+
+
+class Ageing:
+    """`aged` for many open or denied moves on one day, each day's decay worked out once:
+    a board ages a few hundred thousand moves."""
+
+    def __init__(self, as_of: date, settings: Settings) -> None:
+        self.as_of = as_of.toordinal()
+        self.half_life = settings.half_life_days
+        self.prior_log_odds = _logit(settings.prior)
+        self.decays: dict[int, float] = {}
+
+    def likelihood(self, counted: Iterable[tuple[float, int]]) -> float:
+        """The likelihood of counted claims given as (weight, published day's ordinal)."""
+        decays = self.decays
+        log_odds = []
+        for weight, day in counted:
+            kept = decays.get(day)
+            if kept is None:
+                kept = decays[day] = decay_after(self.as_of - day, self.half_life)
+            log_odds.append(weight * kept + 0.0)
+        return _sigmoid(self.prior_log_odds + math.fsum(log_odds))
 
 
 def likelihood(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -24,9 +24,9 @@ from projections.likelihood import (
     DENIED,
     NOT_HAPPENED,
     OPEN,
+    Ageing,
     Evidence,
     Settings,
-    aged,
     explain,
 )
 
@@ -158,24 +158,63 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def board_row_of(row: Standing, as_of: str, settings: Settings, weight_of: Any) -> dict[str, Any]:
-    """A board row from a standing, aged to a day (ISO text) on or after its last day."""
+class Aged(NamedTuple):
+    """A standing aged to a day: what the board shows of it, before it is made a row."""
+
+    likelihood: float  # rounded, as shown
+    status: str
+    origins: int
+    relays: int
+    resolved_by: str | None
+    standing: Standing
+
+    @property
+    def label(self) -> str:
+        return self.standing.label
+
+    def row(self) -> dict[str, Any]:
+        s = self.standing
+        return {
+            "id": s.id,
+            "subject": s.subject,
+            "from": s.from_club,
+            "to": s.to_club,
+            "role": s.role,
+            "label": s.label,
+            "likelihood": self.likelihood,
+            "status": self.status,
+            "reports": s.reports,
+            "denials": s.denials,
+            "confirmations": s.confirmations,
+            "origins": self.origins,
+            "relays": self.relays,
+            "last_claim": s.last_claim,
+            "resolved_by": self.resolved_by,
+            "merged": json.loads(s.merged) if s.merged != "[]" else [],
+        }
+
+
+WeightFor = Callable[[str, str, bool], float]
+
+
+def aged_on(row: Standing, as_of: str, ageing: Ageing, weight_for: WeightFor) -> Aged:
+    """A standing aged to a day (ISO text, as `ageing`'s) on or after its last day."""
     ended = _ended_by(row, as_of)
     if ended is not None:
         # Every claim came before the ending, so none is weighed (as in explain); a move
         # confirmed itself stays confirmed.
         if row.status == CONFIRMED:
-            return _row(row, 1.0, CONFIRMED, 0, 0, row.resolved_by)
-        return _row(row, 0.0, NOT_HAPPENED, 0, 0, ended)
+            return Aged(1.0, CONFIRMED, 0, 0, row.resolved_by, row)
+        return Aged(0.0, NOT_HAPPENED, 0, 0, ended, row)
     if row.status in (OPEN, DENIED):
-        parts = [
-            (kind, date.fromordinal(day), weight_of(origin, kind, first_party))
+        counted = [
+            (weight_for(origin, kind, first_party), day)
             for origin, kind, day, first_party in json.loads(row.parts)
         ]
-        likelihood = aged(row.status, parts, date.fromisoformat(as_of), settings)
+        likelihood = round(ageing.likelihood(counted), 6)
     else:
         likelihood = 1.0 if row.status == CONFIRMED else 0.0
-    return _row(row, likelihood, row.status, row.origins, row.relays, row.resolved_by)
+    return Aged(likelihood, row.status, row.origins, row.relays, row.resolved_by, row)
 
 
 def _ended_by(row: Standing, as_of: str) -> str | None:
@@ -187,31 +226,3 @@ def _ended_by(row: Standing, as_of: str) -> str | None:
     day = date.fromisoformat(as_of).toordinal()
     ended = [reason for on, reason in json.loads(row.ended_after) if on <= day]
     return ended[-1] if ended else None
-
-
-def _row(
-    row: Standing,
-    likelihood: float,
-    status: str,
-    origins: int,
-    relays: int,
-    resolved_by: str | None,
-) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "subject": row.subject,
-        "from": row.from_club,
-        "to": row.to_club,
-        "role": row.role,
-        "label": row.label,
-        "likelihood": round(likelihood, 6),
-        "status": status,
-        "reports": row.reports,
-        "denials": row.denials,
-        "confirmations": row.confirmations,
-        "origins": origins,
-        "relays": relays,
-        "last_claim": row.last_claim,
-        "resolved_by": resolved_by,
-        "merged": json.loads(row.merged) if row.merged != "[]" else [],
-    }

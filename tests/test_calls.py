@@ -69,7 +69,15 @@ def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_cla
             # The board from standings (and folds of moves still unfolding) equals the board
             # folded from every claim, row for row and field for field.
             by_id = lambda rows: {r["id"]: r for r in rows}  # noqa: E731
-            assert by_id(board(conn, now, DEFAULTS)) == by_id(board(conn, worked, DEFAULTS))
+            fast_board, slow_board = board(conn, now, DEFAULTS), board(conn, worked, DEFAULTS)
+            assert by_id(fast_board) == by_id(slow_board)
+            # In the same order (moves can tie on both keys only if their labels are equal).
+            order = lambda rows: [(r["likelihood"], r["label"]) for r in rows]  # noqa: E731
+            assert order(fast_board) == order(slow_board)
+            assert order(fast_board) == sorted(order(fast_board), key=lambda k: (-k[0], k[1]))
+            for moment, whole in ((now, fast_board), (worked, slow_board)):
+                for limit in (0, 1, 2, len(whole)):
+                    assert board(conn, moment, DEFAULTS, limit=limit) == whole[:limit]
             for ref in refs(conn):
                 fast = explain_rumour(conn, ref, now, DEFAULTS)
                 slow = explain_rumour(conn, ref, worked, DEFAULTS)

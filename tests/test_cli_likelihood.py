@@ -52,6 +52,18 @@ def test_board_filters_by_status_and_minimum(rumour):
     assert rows == []
 
 
+def test_board_limit_keeps_the_most_likely_after_the_filters(rumour):
+    every = json.loads(rumour("board", "--as-of", "2024-12-31", "--json").stdout)
+    assert len(every) >= 3
+    top = json.loads(rumour("board", "--as-of", "2024-12-31", "--limit", "2", "--json").stdout)
+    assert top == every[:2]
+    open_ones = [r for r in every if r["status"] == "open"]
+    args = ("board", "--as-of", "2024-12-31", "--status", "open", "--limit", "1", "--json")
+    assert json.loads(rumour(*args).stdout) == open_ones[:1]
+    result = rumour("board", "--limit", "0")
+    assert result.exit_code == 2 and "--limit" in result.output
+
+
 def test_why_explains_with_the_prior_origins_and_relays(rumour):
     result = rumour("why", REAL, "--as-of", "2024-12-31")
     assert result.exit_code == 0, result.output
