@@ -22,7 +22,7 @@ from projections.claim_rows import (
     StateReader,
 )
 from projections.claim_rows import naive_utc as naive_utc
-from projections.tables import aliases, claims, metadata, rumours
+from projections.tables import aliases, claims, confirmations_index, metadata, rumours
 
 NAME = "claims"
 BATCH = 10_000
@@ -49,6 +49,10 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine)
+            with engine.begin() as conn:
+                # Added after ledgers were first made: create_all makes no index on a table
+                # that already exists.
+                confirmations_index.create(conn, checkfirst=True)
             return
         except DBAPIError as error:
             text = str(error.orig)

@@ -115,12 +115,24 @@ def move_key(row: Any, names: Names) -> MoveKey:
 
 
 def catalogue(conn: Connection, names: Names, related_to: Any | None = None) -> Catalogue:
-    """Every rumour, or (given a rumours row) those that may share its canonical move."""
+    """Every rumour, or (given a rumours row) those that share its canonical move: its
+    subject's under any spelling, from and to the same clubs under any spelling (only the
+    subject's, a star's thousands of rumours were a third of their `why`)."""
     query = select(rumours)
     if related_to is not None:
         subject = names.person(related_to.subject_key)
-        query = query.where(rumours.c.subject_key.in_(names.aliases_of(AliasKind.PERSON, subject)))
+        query = query.where(
+            rumours.c.subject_key.in_(names.aliases_of(AliasKind.PERSON, subject)),
+            _same_club(rumours.c.from_key, related_to.from_key, names),
+            _same_club(rumours.c.to_key, related_to.to_key, names),
+        )
     return Catalogue(conn.execute(query), names)
+
+
+def _same_club(column: Any, key: str | None, names: Names) -> Any:
+    if key is None:
+        return column.is_(None)
+    return column.in_(names.aliases_of(AliasKind.CLUB, names.club(key)))
 
 
 def evidence_of(row: Any, names: Names) -> Evidence:

@@ -8,6 +8,7 @@ projections/calls.py), so no day's answer uses an outcome from after it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -122,14 +123,22 @@ def learned_on(
     if source_keys is None:
         queries = _all_latest(conn.dialect.name, day)
     else:
-        queries = _latest(day, sorted(set(source_keys)))
+        queries = _latest(conn.dialect.name, day, sorted(set(source_keys)))
     for query in queries:
         counts.update({row[0]: (row[2], row[1]) for row in conn.execute(query)})
     return learned_from_counts(settings, counts)
 
 
-def _latest(day: date, keys: list[str]) -> Iterator[Any]:
-    """Each source's last record day on or before a day: one index probe per source."""
+def _latest(dialect: str, day: date, keys: list[str]) -> Iterator[Any]:
+    """Each source's last record day on or before a day: one index probe per source, in
+    one statement whatever the number of sources (built as a union of probes, a rumour
+    with hundreds of sources spent 0.2 s putting the statement together)."""
+    if dialect in _PROBES:
+        listed = json.dumps(keys) if dialect == "sqlite" else keys
+        yield text(_PROBES[dialect]).bindparams(
+            bindparam("day", day, type_=Date), bindparam("keys", listed)
+        )
+        return
     for chunk in chunked(keys):
         probes = [
             select(record_days.c.source_key, record_days.c.scored, record_days.c.right)
@@ -141,6 +150,22 @@ def _latest(day: date, keys: list[str]) -> Iterator[Any]:
             for key in chunk
         ]
         yield union_all(*probes) if len(probes) > 1 else probes[0]
+
+
+_PROBES = {
+    "sqlite": """
+        SELECT r.source_key, r.scored, r."right" FROM json_each(:keys) source
+        JOIN record_days r ON r.rowid = (
+            SELECT rowid FROM record_days
+            WHERE source_key = source.value AND day <= :day ORDER BY day DESC LIMIT 1
+        )""",
+    "postgresql": """
+        SELECT latest.source_key, latest.scored, latest."right"
+        FROM unnest(CAST(:keys AS text[])) AS source(key) CROSS JOIN LATERAL (
+            SELECT source_key, scored, "right" FROM record_days
+            WHERE source_key = source.key AND day <= :day ORDER BY day DESC LIMIT 1
+        ) latest""",
+}
 
 
 def _all_latest(dialect: str, day: date) -> Iterator[Any]:
@@ -234,7 +259,7 @@ def stored_days(
     keys = sorted(set(source_keys))
     days = [
         RecordDay(key, since, scored, right)
-        for query in _latest(since, keys)
+        for query in _latest(conn.dialect.name, since, keys)
         for key, scored, right in conn.execute(query)
     ]
     query = select(record_days).where(record_days.c.day > since, record_days.c.day <= until)

@@ -489,3 +489,14 @@ def test_one_claim_id_in_two_rumours_is_a_clear_error(ledger, monkeypatch, bulk_
     with pytest.raises(StoreError, match=r"database error: .*(unique|UNIQUE)"):
         ledger.catch_up()
     assert positions_of(ledger) == []
+
+
+def test_a_ledger_made_before_the_confirmations_index_gets_it_when_opened(ledger):
+    engine = ledger.engine
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_claims_confirmations"))
+    assert "ix_claims_confirmations" not in {
+        i["name"] for i in inspect(engine).get_indexes("claims")
+    }
+    claims_model.create_tables(engine)
+    assert "ix_claims_confirmations" in {i["name"] for i in inspect(engine).get_indexes("claims")}
