@@ -50,7 +50,7 @@ from projections.likelihood import (
     reweighed,
     weight_of,
 )
-from projections.standings import aged_on, standings_by
+from projections.standings import Aged, aged_on, standings_by
 from projections.tables import chunked, claims, rumours
 from projections.views import RumourRef
 
@@ -171,18 +171,20 @@ def board(
         raise ValueError(f"limit must be 0 or more, got {limit}")
     # At a million events a board holds ~270,000 moves, none in a reference cycle.
     with no_cycle_collection():
+        entries: list[Aged | _Folded]
         if moment.known_at is None:
-            found = _board_from_standings(conn, moment.as_of, settings)
+            entries = _board_from_standings(conn, moment.as_of, settings)
         else:
-            found = _board_worked_out(weigh(conn, moment, settings), None)
-        # Sorted as keys, rows made last: a row is a sixteen-key dict.
+            entries = list(_board_worked_out(weigh(conn, moment, settings), None))
+        # Sorted as keys, rows made last: a row is a sixteen-key dict. The index keeps ties
+        # in the order found, as a stable sort would.
         keyed = [
             (-entry.likelihood, entry.label, index)
-            for index, entry in enumerate(found)
+            for index, entry in enumerate(entries)
             if status in ("all", entry.status) and entry.likelihood >= minimum
         ]
         chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
-        return [found[key[2]].row() for key in chosen]
+        return [entries[key[2]].row() for key in chosen]
 
 
 class _Folded(NamedTuple):
@@ -212,7 +214,7 @@ def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[_Fo
     return rows
 
 
-def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[Any]:
+def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[Aged | _Folded]:
     """Moves whose last news is on or before the day: their standings, aged to it; moves
     still unfolding on that day: folded from their claims published by then."""
     learned = reliability.learned_on(conn, day, settings)
@@ -227,7 +229,7 @@ def _board_from_standings(conn: Connection, day: date, settings: Settings) -> li
         return weight
 
     ageing = Ageing(day, learned)
-    rows: list[Any] = []
+    rows: list[Aged | _Folded] = []
     unfolding = []
     as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
     for row in standings_by(conn, day):
