@@ -116,8 +116,8 @@ def move_key(row: Any, names: Names) -> MoveKey:
 
 def catalogue(conn: Connection, names: Names, related_to: Any | None = None) -> Catalogue:
     """Every rumour, or (given a rumours row) those that share its canonical move: its
-    subject's under any spelling, from and to the same clubs under any spelling (only the
-    subject's, a star's thousands of rumours were a third of their `why`)."""
+    subject's under any spelling, from and to the same clubs under any spelling (reading
+    every rumour of the subject made up a third of a star's `why`)."""
     query = select(rumours)
     if related_to is not None:
         subject = names.person(related_to.subject_key)
