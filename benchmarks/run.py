@@ -18,7 +18,8 @@ schema that is dropped afterwards:
 - board (as of today and of 2019-12-31), why and timeline (CLI defaults: as of today, from
   the first claim to today) in this process through the same calls the CLI makes, median and
   95th percentile; for the planted probe rumour (the same 40 claims at every size) and the
-  hottest rumour; and `rumour board --json` as a whole process;
+  hottest rumour; and `rumour board --json` as a whole process; the same for the board's
+  top moves (`--limit 50`), which is what a desk reads;
 - one `rumour report` appended to the hottest rumour, as a whole process;
 - peak memory (RSS high-water of the child process) of import and rebuild;
 - once per run: `rumour --help` against `python -c "import click"`, whole process.
@@ -54,6 +55,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 
 PAST = "2019-12-31"
+TOP = 50  # the board cut to the moves a desk reads first (`--limit`)
 EVENTS_DDL = (
     "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
     "state BLOB, PRIMARY KEY (originator_id, originator_version))"
@@ -427,7 +429,11 @@ class Bench:
             out.update(self.queries(db, out["ledger"]))
             log(f"{store} {n}: board as a whole process")
             budget = self.args.budget
-            for key, extra in (("board_today_cli", []), ("board_past_cli", ["--as-of", PAST])):
+            for key, extra in (
+                ("board_today_cli", []),
+                ("board_past_cli", ["--as-of", PAST]),
+                ("board_top_cli", ["--limit", str(TOP)]),
+            ):
                 samples = repeat(
                     lambda extra=extra: self.cli("--db", db, "board", "--json", *extra)["wall_s"],
                     self.args.repeats,
@@ -626,11 +632,11 @@ class Bench:
         with open_ledger(db, user="bench") as ledger:
             today = ledger.app.clock().astimezone().date()
 
-            def board_at(as_of: str | None) -> Callable[[], Any]:
+            def board_at(as_of: str | None, limit: int | None = None) -> Callable[[], Any]:
                 def run() -> Any:
                     with ledger.reading() as conn:
                         moment = parse_moment(as_of, None, today)
-                        return board(conn, moment, settings, "all", 0.0)
+                        return board(conn, moment, settings, "all", 0.0, limit)
 
                 return run
 
@@ -658,6 +664,7 @@ class Bench:
             figures: list[tuple[str, Callable[[], Any], int]] = [
                 ("board_today_inprocess", board_at(None), repeats),
                 ("board_past_inprocess", board_at(PAST), repeats),
+                ("board_top_inprocess", board_at(None, TOP), repeats),
                 ("why_probe", why(probe), quick),
                 ("timeline_probe", days(probe), quick),
                 ("why_hottest", why(hot), quick),
@@ -685,6 +692,7 @@ class Bench:
                 "repeats": self.args.repeats,
                 "budget_s": self.args.budget,
                 "past_as_of": PAST,
+                "top": TOP,
                 "probe": generate.PROBE_LABEL,
                 "postgres": bool(self.args.postgres),
                 "env": self.args.env,
@@ -892,6 +900,8 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
         (f"board {PAST}, in process", "board_past_inprocess", "board_inprocess_ms"),
         ("board today, whole process (--json)", "board_today_cli", "board_cli_ms"),
         (f"board {PAST}, whole process (--json)", "board_past_cli", "board_cli_ms"),
+        (f"board --limit {TOP}, in process", "board_top_inprocess", "board_inprocess_ms"),
+        (f"board --limit {TOP}, whole process (--json)", "board_top_cli", "board_cli_ms"),
         ("why, probe rumour (40 claims), in process", "why_probe", "one_rumour_ms"),
         ("timeline, probe rumour, in process", "timeline_probe", "one_rumour_ms"),
         ("why, hottest rumour, in process", "why_hottest", "one_rumour_ms"),

@@ -19,9 +19,20 @@ def safe(value: object) -> str:
 
 
 def print_json(data: Any) -> None:
+    """JSON on stdout: a list of rows one row to a line, as sqlite-utils prints them, and
+    anything else indented."""
     import json
 
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if not (isinstance(data, list) and data and isinstance(data[0], dict)):
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    # Row by row, with json's C encoder (indenting takes its pure-Python one): a board of
+    # 272,515 moves took 4 s and 1.4 GB as one indented document.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    for start in range(0, len(data), 1000):
+        chunk = ",\n ".join(encode(row) for row in data[start : start + 1000])
+        end = ",\n " if start + 1000 < len(data) else "]\n"
+        click.echo(("[" if start == 0 else "") + chunk + end, nl=False)
 
 
 def print_table(

@@ -11,12 +11,13 @@ read models (projections/calls.py, standings.py); as it stood at a past recordin
 from __future__ import annotations
 
 import heapq
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, or_, select
 
@@ -50,8 +51,16 @@ from projections.likelihood import (
     reweighed,
     weight_of,
 )
-from projections.standings import Aged, aged_on, standings_by
-from projections.tables import chunked, claims, rumours
+from projections.standings import (
+    Aged,
+    WeightFor,
+    aged_on,
+    ranked_on,
+    ranks_by,
+    standings_by,
+    standings_of,
+)
+from projections.tables import chunked, claims, rumours, standings
 from projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
@@ -171,20 +180,37 @@ def board(
         raise ValueError(f"limit must be 0 or more, got {limit}")
     # At a million events a board holds ~270,000 moves, none in a reference cycle.
     with no_cycle_collection():
-        entries: list[Aged | _Folded]
-        if moment.known_at is None:
-            entries = _board_from_standings(conn, moment.as_of, settings)
-        else:
-            entries = list(_board_worked_out(weigh(conn, moment, settings), None))
-        # Sorted as keys, rows made last: a row is a sixteen-key dict. The index keeps ties
-        # in the order found, as a stable sort would.
-        keyed = [
-            (-entry.likelihood, entry.label, index)
-            for index, entry in enumerate(entries)
-            if status in ("all", entry.status) and entry.likelihood >= minimum
-        ]
-        chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
-        return [entries[key[2]].row() for key in chosen]
+        if moment.known_at is not None:
+            folded = _board_worked_out(weigh(conn, moment, settings), None)
+            return [entry.row() for entry in _top(folded, status, minimum, limit)]
+        return _board_from_standings(conn, moment.as_of, settings, status, minimum, limit)
+
+
+class _Entry(Protocol):
+    @property
+    def likelihood(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+
+E = TypeVar("E", bound=_Entry)
+
+
+def _top(entries: list[E], status: str, minimum: float, limit: int | None) -> list[E]:
+    """The entries shown, most likely first: sorted as small keys, since a row is a
+    sixteen-key dict made only for the entries shown. Ties go by label, then by id, so
+    the order never depends on the order the entries were read in."""
+    keyed = [
+        (-entry.likelihood, entry.label, entry.id, index)
+        for index, entry in enumerate(entries)
+        if status in ("all", entry.status) and entry.likelihood >= minimum
+    ]
+    chosen = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+    return [entries[key[3]] for key in chosen]
 
 
 class _Folded(NamedTuple):
@@ -193,15 +219,25 @@ class _Folded(NamedTuple):
     likelihood: float
     status: str
     label: str
+    id: str
     shown: dict[str, Any]
 
     def row(self) -> dict[str, Any]:
         return self.shown
 
 
+class _Ranked(NamedTuple):
+    """A standing as ranked on a day, before the rest of it is read."""
+
+    likelihood: float
+    status: str
+    label: str
+    id: str
+
+
 def _folded(move: Rumoured, explained: Explanation) -> _Folded:
     shown = board_row(move, explained)
-    return _Folded(shown["likelihood"], shown["status"], shown["label"], shown)
+    return _Folded(shown["likelihood"], shown["status"], shown["label"], shown["id"], shown)
 
 
 def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[_Folded]:
@@ -214,10 +250,44 @@ def _board_worked_out(weighing: Weighing, only: set[MoveKey] | None) -> list[_Fo
     return rows
 
 
-def _board_from_standings(conn: Connection, day: date, settings: Settings) -> list[Aged | _Folded]:
+def _board_from_standings(
+    conn: Connection, day: date, settings: Settings, status: str, minimum: float, limit: int | None
+) -> list[dict[str, Any]]:
     """Moves whose last news is on or before the day: their standings, aged to it; moves
-    still unfolding on that day: folded from their claims published by then."""
+    still unfolding on that day: folded from their claims published by then.
+
+    The whole board ages every standing as it reads it. A board cut to its top moves
+    first ranks every standing by its few ranking columns, then reads and ages in full
+    only the standings it shows."""
     learned = reliability.learned_on(conn, day, settings)
+    ageing = Ageing(day, learned)
+    weight_for = _weights_for(learned)
+    as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
+    unfolding: list[str] = []
+    if limit is None:
+        aged: list[Aged | _Folded] = []
+        for row in standings_by(conn, day):
+            if row.last_day <= as_of:
+                aged.append(aged_on(row, as_of, ageing, weight_for))
+            else:
+                unfolding.append(row.id)
+        aged.extend(_unfolding(conn, day, learned, unfolding))
+        return [entry.row() for entry in _top(aged, status, minimum, None)]
+    ranked: list[_Ranked | _Folded] = []
+    for rank in ranks_by(conn, day):
+        if rank.last_day <= as_of:
+            ranked.append(_Ranked(*ranked_on(rank, as_of, ageing, weight_for), rank.label, rank.id))
+        else:
+            unfolding.append(rank.id)
+    ranked.extend(_unfolding(conn, day, learned, unfolding))
+    chosen = _top(ranked, status, minimum, limit)
+    wanted = [entry.id for entry in chosen if isinstance(entry, _Ranked)]
+    shown = {row.id: aged_on(row, as_of, ageing, weight_for) for row in standings_of(conn, wanted)}
+    return [(shown[e.id] if isinstance(e, _Ranked) else e).row() for e in chosen]
+
+
+def _weights_for(learned: Settings) -> WeightFor:
+    """Each origin's weight on the day, worked out once per origin, kind and party."""
     weights: dict[tuple[str, str, bool], float] = {}
 
     def weight_for(origin: str, kind: str, first_party: bool) -> float:
@@ -228,42 +298,35 @@ def _board_from_standings(conn: Connection, day: date, settings: Settings) -> li
             weight = weights[key] = weight_of(kind, reliability_now, first_party, learned)
         return weight
 
-    ageing = Ageing(day, learned)
-    rows: list[Aged | _Folded] = []
-    unfolding = []
-    as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
-    for row in standings_by(conn, day):
-        if row.last_day <= as_of:
-            rows.append(aged_on(row, as_of, ageing, weight_for))
-        else:
-            unfolding.append(row.id.replace("-", ""))
-    if unfolding:
-        rows.extend(_unfolding(conn, day, learned, unfolding))
-    return rows
+    return weight_for
 
 
-def _unfolding(
-    conn: Connection, day: date, learned: Settings, move_ids: list[str]
-) -> list[_Folded]:
-    """Board rows of moves with news after the day, folded from what was published by then."""
-    names = names_at(conn, Moment(day))
-    refs = []
-    for chunk in chunked(move_ids):
-        refs.extend(conn.execute(select(rumours).where(rumours.c.id.in_(chunk))))
-    subjects = sorted(
-        {k for r in refs for k in names.aliases_of(AliasKind.PERSON, names.person(r.subject_key))}
-    )
-    rows = []
-    for chunk in chunked(subjects):
-        rows.extend(conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk))))
-    found = Catalogue(rows, names)
-    wanted = {found.key_of[r.id] for r in refs}
-    moves = [found.moves[k] for k in wanted]
-    member_ids = [i for m in moves for i in m.ids]
-    evidence = evidence_by_move(conn, found, Moment(day), member_ids)
-    rival = rivals(conn, Moment(day), found, moves)
+def _unfolding(conn: Connection, day: date, learned: Settings, ids: list[str]) -> list[_Folded]:
+    """Board rows of moves with news after the day, folded from what was published by then.
+
+    A move's rumours are its standing's own and those merged into it, as the aliases in
+    force group them; reading every rumour of their subjects instead (stars have
+    thousands) took half of a board as of a past day."""
+    if not ids:
+        return []
+    members: list[str] = []
+    for chunk in chunked([i.replace("-", "") for i in ids]):
+        query = select(standings.c.move_id, standings.c.merged).where(
+            standings.c.move_id.in_(chunk)
+        )
+        for move_id, merged in conn.execute(query):
+            members.append(move_id)
+            members.extend(m.replace("-", "") for m in json.loads(merged))
+    rows = [
+        row
+        for chunk in chunked(members)
+        for row in conn.execute(select(rumours).where(rumours.c.id.in_(chunk)))
+    ]
+    found = Catalogue(rows, names_at(conn, Moment(day)))
+    evidence = evidence_by_move(conn, found, Moment(day), members)
+    rival = rivals(conn, Moment(day), found, found.moves.values())
     weighing = Weighing(Moment(day), found, evidence, rival, {}, learned)
-    return _board_worked_out(weighing, wanted)
+    return _board_worked_out(weighing, None)
 
 
 def board_row(move: Rumoured, explained: Explanation) -> dict[str, Any]:

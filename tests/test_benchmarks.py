@@ -87,6 +87,8 @@ def test_the_runner_measures_every_figure_and_writes_json(tmp_path):
         "board_past_inprocess",
         "board_today_cli",
         "board_past_cli",
+        "board_top_inprocess",
+        "board_top_cli",
         "why_probe",
         "timeline_probe",
         "why_hottest",

@@ -71,13 +71,19 @@ def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_cla
             by_id = lambda rows: {r["id"]: r for r in rows}  # noqa: E731
             fast_board, slow_board = board(conn, now, DEFAULTS), board(conn, worked, DEFAULTS)
             assert by_id(fast_board) == by_id(slow_board)
-            # In the same order (moves can tie on both keys only if their labels are equal).
-            order = lambda rows: [(r["likelihood"], r["label"]) for r in rows]  # noqa: E731
-            assert order(fast_board) == order(slow_board)
-            assert order(fast_board) == sorted(order(fast_board), key=lambda k: (-k[0], k[1]))
+            # In the same order: most likely first, then by label, then by id.
+            order = lambda rows: [(-r["likelihood"], r["label"], r["id"]) for r in rows]  # noqa: E731
+            assert order(fast_board) == order(slow_board) == sorted(order(fast_board))
             for moment, whole in ((now, fast_board), (worked, slow_board)):
+                # A board cut to its top moves ranks first and reads the rest after: the
+                # same rows as the whole board's first ones, with or without filters.
                 for limit in (0, 1, 2, len(whole)):
                     assert board(conn, moment, DEFAULTS, limit=limit) == whole[:limit]
+                for status, least in (("open", 0.0), ("all", 0.3), ("not_happened", 0.0)):
+                    kept = [r for r in whole if status in ("all", r["status"])]
+                    kept = [r for r in kept if r["likelihood"] >= least]
+                    assert board(conn, moment, DEFAULTS, status, least) == kept
+                    assert board(conn, moment, DEFAULTS, status, least, limit=1) == kept[:1]
             for ref in refs(conn):
                 fast = explain_rumour(conn, ref, now, DEFAULTS)
                 slow = explain_rumour(conn, ref, worked, DEFAULTS)
