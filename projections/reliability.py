@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, bindparam, func, select, text, union_all
 
+from projections import bulk
 from projections import records as track
 from projections.likelihood import REPORT, Settings
 from projections.tables import calls, chunked, record_days
@@ -41,8 +42,7 @@ class Scored:
         return in_time if self.kind == REPORT else not in_time
 
 
-@dataclass(frozen=True, slots=True)
-class RecordDay:
+class RecordDay(NamedTuple):
     """A source's record from a day on: how many calls held, and how many were right."""
 
     source_key: str
@@ -262,13 +262,37 @@ def stored_days(
         for query in _latest(conn.dialect.name, since, keys)
         for key, scored, right in conn.execute(query)
     ]
-    query = select(record_days).where(record_days.c.day > since, record_days.c.day <= until)
-    days.extend(
-        RecordDay(*row)
-        for chunk in _by_keys(query, record_days.c.source_key, keys)
-        for row in conn.execute(chunk)
-    )
+    days.extend(_changes(conn, keys, since, until))
     return days
+
+
+_CHANGES = {
+    "sqlite": """
+        SELECT source_key, day, scored, "right" FROM record_days
+        WHERE source_key IN (SELECT value FROM json_each(?)) AND day > ? AND day <= ?""",
+    "postgresql": """
+        SELECT source_key, day, scored, "right" FROM record_days
+        WHERE source_key = ANY(%s) AND day > %s AND day <= %s""",
+}
+
+
+def _changes(conn: Connection, keys: list[str], since: date, until: date) -> Iterator[RecordDay]:
+    """Every change of some sources' records after one day up to another. A busy rumour's
+    big outlets change theirs nearly every day: 200,000 rows for the hottest rumour of a
+    million events, which took 0.9 s through SQLAlchemy's rows, so they come from the
+    driver's own cursor, in one statement."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        params: tuple[Any, ...] = (json.dumps(keys), since.isoformat(), until.isoformat())
+        for key, day, scored, right in bulk.streamed(conn, _CHANGES[dialect], params):
+            yield RecordDay(key, date.fromisoformat(day), scored, right)
+    elif dialect == "postgresql":
+        params = (keys, since, until)
+        yield from map(RecordDay._make, bulk.streamed(conn, _CHANGES[dialect], params))
+    else:
+        query = select(record_days).where(record_days.c.day > since, record_days.c.day <= until)
+        for chunk in _by_keys(query, record_days.c.source_key, keys):
+            yield from map(RecordDay._make, conn.execute(chunk))
 
 
 class RecordsThroughTime:
