@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from ledger.aliases import AliasKind
 from projections import calls as calls_model
@@ -41,24 +42,31 @@ from projections.evidence import (
     rumours_row,
 )
 from projections.likelihood import (
+    CONFIRMED,
     STATUSES,
     Ageing,
+    Ceiling,
     Evidence,
     Explanation,
     Settings,
     explain,
     later,
+    logit,
     reweighed,
     weight_of,
 )
 from projections.standings import (
     Aged,
+    Rank,
     WeightFor,
     aged_on,
+    confirmed_by,
+    hopefuls,
     ranked_on,
     ranks_by,
     standings_by,
     standings_of,
+    unfolding_on,
 )
 from projections.tables import chunked, claims, rumours, standings
 from projections.views import RumourRef
@@ -257,14 +265,15 @@ def _board_from_standings(
     still unfolding on that day: folded from their claims published by then.
 
     The whole board ages every standing as it reads it. A board cut to its top moves
-    first ranks every standing by its few ranking columns, then reads and ages in full
-    only the standings it shows."""
+    reads and ages only the moves that can reach a cut (see `_top_by_ceiling`), or else
+    ranks every standing by its few ranking columns; either way it reads the rest of only
+    the standings it shows."""
     learned = reliability.learned_on(conn, day, settings)
     ageing = Ageing(day, learned)
     weight_for = _weights_for(learned)
     as_of = day.isoformat()  # standings hold days as ISO text, which sorts as dates do
-    unfolding: list[str] = []
     if limit is None:
+        unfolding: list[str] = []
         aged: list[Aged | _Folded] = []
         for row in standings_by(conn, day):
             if row.last_day <= as_of:
@@ -273,17 +282,81 @@ def _board_from_standings(
                 unfolding.append(row.id)
         aged.extend(_unfolding(conn, day, learned, unfolding))
         return [entry.row() for entry in _top(aged, status, minimum, None)]
-    ranked: list[_Ranked | _Folded] = []
-    for rank in ranks_by(conn, day):
-        if rank.last_day <= as_of:
-            ranked.append(_Ranked(*ranked_on(rank, as_of, ageing, weight_for), rank.label, rank.id))
-        else:
-            unfolding.append(rank.id)
-    ranked.extend(_unfolding(conn, day, learned, unfolding))
-    chosen = _top(ranked, status, minimum, limit)
+    if limit == 0:
+        return []
+    unfolding = _Unfolding(conn, day, learned)
+    ranked: dict[str, _Ranked] = {}  # each standing aged once, however many cuts it is tried at
+
+    def ranking(rank: Rank) -> _Ranked:
+        entry = ranked.get(rank.id)
+        if entry is None:
+            likelihood, now = ranked_on(rank, as_of, ageing, weight_for)
+            entry = ranked[rank.id] = _Ranked(likelihood, now, rank.label, rank.id)
+        return entry
+
+    chosen = _top_by_ceiling(conn, day, ranking, unfolding, status, minimum, limit)
+    if chosen is None:
+        every = [ranking(rank) for rank in ranks_by(conn, day) if rank.last_day <= as_of]
+        chosen = _top([*every, *unfolding.every()], status, minimum, limit)
     wanted = [entry.id for entry in chosen if isinstance(entry, _Ranked)]
     shown = {row.id: aged_on(row, as_of, ageing, weight_for) for row in standings_of(conn, wanted)}
     return [(shown[e.id] if isinstance(e, _Ranked) else e).row() for e in chosen]
+
+
+# The likelihoods a board cut to its top moves tries as its cut, highest first: most
+# boards' top moves are confirmed (1.0) or nearly sure, and few moves can reach them.
+CUTS = (1.0, 0.9, 0.5)
+
+
+def _top_by_ceiling(
+    conn: Connection,
+    day: date,
+    ranking: Callable[[Rank], _Ranked],
+    unfolding: _Unfolding,
+    status: str,
+    minimum: float,
+    limit: int,
+) -> list[_Ranked | _Folded] | None:
+    """The top `limit` moves, found by trying cuts: if at least `limit` moves stand at the
+    cut or above, they are the top ones, and only moves whose ceiling (see
+    likelihood.Ceiling) reaches the cut need reading and ageing. None if no cut holds
+    enough moves (the caller then ranks every standing)."""
+    ceiling = Ceiling(day, unfolding.learned)
+    # Every confirmed move stands at 1.0; only the first `limit` by label and id can show.
+    confirmed = []
+    if status in ("all", CONFIRMED):
+        confirmed = heapq.nsmallest(limit, confirmed_by(conn, day))
+    cuts = sorted({max(cut, minimum) for cut in CUTS}, reverse=True)
+    # A likelihood that rounds to a cut may be this much below it.
+    floors = [logit(cut - 1e-6) for cut in cuts]
+    # Moves still unfolding on the day are folded together (their rivals read once):
+    # all that may reach the lowest cut.
+    folded = unfolding.reaching(ceiling, floors[-1])
+    most = _most_origins(conn)
+    pool: list[tuple[Rank, int, float]] = []
+    read_since = date.fromordinal(day.toordinal() + 1)
+    for wanted, floor in zip(cuts, floors, strict=True):
+        since = date.fromordinal(max(1, ceiling.earliest(most, floor)))
+        if since < read_since:  # each standing read once, over the cuts
+            for rank, origins in hopefuls(conn, day, since, read_since):
+                last = date.fromisoformat(rank.last_day).toordinal()
+                pool.append((rank, origins, ceiling.log_odds(origins, last)))
+            read_since = since
+        found: list[_Ranked | _Folded] = [_Ranked(1.0, CONFIRMED, *pair) for pair in confirmed]
+        found.extend(folded)
+        found.extend(
+            ranking(rank) for rank, _, most_log_odds in pool if most_log_odds >= floor - 1e-9
+        )
+        # Every move not read stands below the cut, so those at it or above are the top.
+        at_cut = [e for e in found if e.likelihood >= wanted]
+        top = _top(at_cut, status, minimum, limit)
+        if len(top) == limit or wanted <= minimum:
+            return top
+    return None
+
+
+def _most_origins(conn: Connection) -> int:
+    return conn.execute(select(func.coalesce(func.max(standings.c.origins), 0))).scalar_one()
 
 
 def _weights_for(learned: Settings) -> WeightFor:
@@ -302,21 +375,29 @@ def _weights_for(learned: Settings) -> WeightFor:
 
 
 def _unfolding(conn: Connection, day: date, learned: Settings, ids: list[str]) -> list[_Folded]:
-    """Board rows of moves with news after the day, folded from what was published by then.
+    """Board rows of moves with news after the day, folded from what was published by then."""
+    return _fold(conn, day, learned, _members(conn, ids))
 
-    A move's rumours are its standing's own and those merged into it, as the aliases in
-    force group them; reading every rumour of their subjects instead (stars have
-    thousands) took half of a board as of a past day."""
-    if not ids:
-        return []
-    members: list[str] = []
+
+def _members(conn: Connection, ids: list[str]) -> list[list[str]]:
+    """Each move's rumours: its standing's own and those merged into it, as the aliases in
+    force group them (reading every rumour of their subjects instead, and stars have
+    thousands, took half of a board as of a past day)."""
+    moves = []
     for chunk in chunked([i.replace("-", "") for i in ids]):
         query = select(standings.c.move_id, standings.c.merged).where(
             standings.c.move_id.in_(chunk)
         )
         for move_id, merged in conn.execute(query):
-            members.append(move_id)
-            members.extend(m.replace("-", "") for m in json.loads(merged))
+            moves.append([move_id, *(m.replace("-", "") for m in json.loads(merged))])
+    return moves
+
+
+def _fold(conn: Connection, day: date, learned: Settings, moves: list[list[str]]) -> list[_Folded]:
+    """Board rows of some moves, folded from the claims published by the day."""
+    members = [rumour for move in moves for rumour in move]
+    if not members:
+        return []
     rows = [
         row
         for chunk in chunked(members)
@@ -327,6 +408,66 @@ def _unfolding(conn: Connection, day: date, learned: Settings, ids: list[str]) -
     rival = rivals(conn, Moment(day), found, found.moves.values())
     weighing = Weighing(Moment(day), found, evidence, rival, {}, learned)
     return _board_worked_out(weighing, None)
+
+
+class _Unfolding:
+    """Moves with news both by the day and after it, folded only when asked: a board cut
+    to its top moves folds only those whose ceiling reaches its cut."""
+
+    def __init__(self, conn: Connection, day: date, learned: Settings) -> None:
+        self.conn, self.day, self.learned = conn, day, learned
+        self.moves = _members(conn, unfolding_on(conn, day))
+        self.counts = _claim_counts(conn, day, self.moves)
+        self.done: set[int] = set()
+        self.rows: list[_Folded] = []
+
+    def reaching(self, ceiling: Ceiling, floor: float) -> list[_Folded]:
+        """Every move folded so far, after folding those that may reach the log-odds."""
+        pending = [
+            i
+            for i, (reports, last, confirmed) in enumerate(self.counts)
+            if i not in self.done and (confirmed or ceiling.log_odds(reports, last) >= floor - 1e-9)
+        ]
+        self.rows.extend(_fold(self.conn, self.day, self.learned, [self.moves[i] for i in pending]))
+        self.done.update(pending)
+        return self.rows
+
+    def every(self) -> list[_Folded]:
+        return self.reaching(Ceiling(self.day, self.learned), -math.inf)
+
+
+def _claim_counts(
+    conn: Connection, day: date, moves: list[list[str]]
+) -> list[tuple[int, int, bool]]:
+    """For each move, from the claims published by the day (retracted or not, so never
+    too few): its reports, the day of its last report (an ordinal) and whether any
+    confirms it."""
+    kind = claims.c.kind
+    query = (
+        select(claims.c.rumour_id, kind, func.count(), func.max(claims.c.published))
+        .where(claims.c.published <= day, kind.in_(["report", "confirmation"]))
+        .group_by(claims.c.rumour_id, kind)
+    )
+    found: dict[str, dict[str, tuple[int, date]]] = {}
+    members = [rumour for move in moves for rumour in move]
+    for chunk in chunked(members):
+        for rumour_id, what, count, last in conn.execute(
+            query.where(claims.c.rumour_id.in_(chunk))
+        ):
+            found.setdefault(rumour_id, {})[what] = (count, last)
+    counts = []
+    for move in moves:
+        reports, last, confirmed = 0, 1, False
+        for rumour in move:
+            by_kind = found.get(rumour, {})
+            if "confirmation" in by_kind:
+                confirmed = True
+            if "report" in by_kind:
+                count, day_of_last = by_kind["report"]
+                reports += count
+                last = max(last, day_of_last.toordinal())
+        counts.append((reports, last, confirmed))
+    return counts
 
 
 def board_row(move: Rumoured, explained: Explanation) -> dict[str, Any]:

@@ -22,7 +22,14 @@ from projections.claim_rows import (
     StateReader,
 )
 from projections.claim_rows import naive_utc as naive_utc
-from projections.tables import aliases, claims, confirmations_index, metadata, rumours
+from projections.tables import (
+    aliases,
+    claims,
+    confirmations_index,
+    metadata,
+    rumours,
+    standings_last_day_index,
+)
 
 NAME = "claims"
 BATCH = 10_000
@@ -53,6 +60,7 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
                 # Added after ledgers were first made: create_all makes no index on a table
                 # that already exists.
                 confirmations_index.create(conn, checkfirst=True)
+                standings_last_day_index.create(conn, checkfirst=True)
             return
         except DBAPIError as error:
             text = str(error.orig)

@@ -529,6 +529,41 @@ class Ageing:
         return _sigmoid(self.prior_log_odds + math.fsum(log_odds))
 
 
+class Ceiling:
+    """The most log-odds an open or denied move can hold on a day, knowing only how many
+    origins it counts and its last day: as if each were a first-party report by the most
+    reliable source, published on that last day. A board cut to its top moves skips those
+    that cannot reach the cut without reading their claims."""
+
+    def __init__(self, as_of: date, settings: Settings) -> None:
+        best = max([settings.default_reliability, *settings.reliabilities.values()])
+        self.most = source_weight(best, settings.prior) * settings.first_party_weight
+        self.prior_log_odds = _logit(settings.prior)
+        self.as_of = as_of.toordinal()
+        self.half_life = settings.half_life_days
+
+    def log_odds(self, origins: int, last_day: int) -> float:
+        """The ceiling of a move counting this many origins, last spoken of on this day."""
+        kept = decay_after(self.as_of - last_day, self.half_life)
+        return self.prior_log_odds + self.most * origins * kept
+
+    def earliest(self, origins: int, log_odds: float) -> int:
+        """The first day (an ordinal) on which a move counting at most this many origins
+        must last have been spoken of to reach these log-odds by the day asked."""
+        needed = log_odds - self.prior_log_odds
+        if needed <= 0:
+            return date.min.toordinal()  # the prior alone reaches them
+        if self.most * origins <= 0:
+            return self.as_of + 1  # nothing can
+        days = self.half_life * math.log2(self.most * origins / needed)
+        return self.as_of - max(-1, math.ceil(days)) - 1
+
+
+def logit(p: float) -> float:
+    """The log-odds of a probability."""
+    return _logit(p)
+
+
 def likelihood(
     move: Move,
     evidence: Iterable[Evidence],

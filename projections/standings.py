@@ -119,6 +119,42 @@ def standings_of(conn: Connection, ids: Sequence[str]) -> Iterator[Standing]:
         yield from _read(conn, Standing, f"move_id IN ({marks})", tuple(chunk))
 
 
+def confirmed_by(conn: Connection, day: date) -> Iterator[tuple[str, str]]:
+    """The label and id of every move confirmed by a day whose news had all come by then:
+    each stands at 1.0 on that day, whatever came after."""
+    mark = bulk.marks(conn.dialect, 1)[0]
+    # A plain pass over the table: a tenth of the standings are confirmations, and the
+    # last_day index would lead to nearly all of them one by one.
+    last_day = "+last_day" if conn.dialect.name == "sqlite" else "last_day"
+    query = f"SELECT label, id FROM standings WHERE status = 'confirmed' AND {last_day} <= {mark}"
+    return bulk.streamed(conn, query, (day.isoformat(),))
+
+
+def unfolding_on(conn: Connection, day: date) -> list[str]:
+    """The ids of moves with news both on or before a day and after it."""
+    mark = bulk.marks(conn.dialect, 1)[0]
+    query = f"SELECT id FROM standings WHERE last_day > {mark} AND first_day <= {mark}"
+    return [row[0] for row in bulk.streamed(conn, query, (day.isoformat(),) * 2)]
+
+
+def hopefuls(conn: Connection, day: date, since: date, before: date) -> Iterator[tuple[Rank, int]]:
+    """The open and denied standings last spoken of on or after one day and before another
+    (and by the day asked), not ended by a rival by the day asked, with how many origins
+    each counts."""
+    marks = bulk.marks(conn.dialect, 4)
+    columns = ", ".join(Rank._fields)
+    query = (
+        f"SELECT {columns}, origins FROM standings WHERE last_day >= {marks[0]} "
+        f"AND last_day < {marks[1]} AND last_day <= {marks[2]} "
+        f"AND status IN ('open', 'denied') AND (first_end IS NULL OR first_end > {marks[3]})"
+    )
+    params = (since.isoformat(), before.isoformat(), day.isoformat(), day.isoformat())
+    text_days = conn.dialect.name == "sqlite"
+    for row in bulk.streamed(conn, query, params):
+        values = row if text_days else tuple(map(_as_text, row))
+        yield Rank._make(values[:-1]), values[-1]
+
+
 def _on_or_before(conn: Connection) -> str:
     mark = bulk.marks(conn.dialect, 1)[0]
     if conn.dialect.name == "sqlite":

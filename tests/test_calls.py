@@ -307,3 +307,38 @@ def test_a_confirmed_move_whose_rival_was_confirmed_after_it_weighs_no_claim(led
             now = {r["id"]: r for r in board(conn, Moment(day), DEFAULTS)}
             worked = {r["id"]: r for r in board(conn, Moment(day, EVERYTHING_KNOWN), DEFAULTS)}
             assert now == worked, day
+
+
+def test_a_board_cut_to_its_top_moves_keeps_an_open_move_that_rounds_to_certain(ledger):
+    """The top of a board is read only as far as moves can reach it: an open move whose
+    likelihood rounds to 1.0 ranks among the confirmed ones by label, and a cut board
+    equals the first rows of the whole board, on the day of its news and later."""
+    day = date(2024, 3, 1)
+
+    def line(kind, subject, to, source, on):
+        return json.dumps(
+            {"type": kind, "subject": subject, "to": to, "role": "player", "source": source,
+             "date": on.isoformat(), "claim": f"{subject} {kind} {source}"}
+        )  # fmt: skip
+
+    lines = [
+        line("confirmation", "Aaron Ames", "Arsenal", "Arsenal", day - timedelta(days=300)),
+        line("confirmation", "Zak Zeller", "Arsenal", "Arsenal", day - timedelta(days=200)),
+        # A first-party report by a source trusted at 0.99: 35 log-odds on its day.
+        line("report", "Mia Moss", "Real Madrid", "Real Madrid", day),
+        line("report", "Ned Nash", "Real Madrid", "Marca", day - timedelta(days=30)),
+        line("denial", "Ola Olsen", "Arsenal", "Marca", day),
+    ]
+    trusted = Settings(reliabilities={"real madrid": 0.99})
+    load(ledger, lines)
+    with ledger.reading() as conn:
+        for on in (day, day + timedelta(days=40), day + timedelta(days=400)):
+            whole = board(conn, Moment(on), trusted)
+            assert whole[0]["subject"] == "Aaron Ames"
+            if on == day:
+                assert [r["likelihood"] for r in whole[:3]] == [1.0, 1.0, 1.0]
+                assert (whole[1]["subject"], whole[1]["status"]) == ("Mia Moss", "open")
+            for status in ("all", "open"):
+                kept = [r for r in whole if status in ("all", r["status"])]
+                for limit in range(1, len(whole) + 1):
+                    assert board(conn, Moment(on), trusted, status, limit=limit) == kept[:limit]

@@ -491,12 +491,14 @@ def test_one_claim_id_in_two_rumours_is_a_clear_error(ledger, monkeypatch, bulk_
     assert positions_of(ledger) == []
 
 
-def test_a_ledger_made_before_the_confirmations_index_gets_it_when_opened(ledger):
+@pytest.mark.parametrize(
+    ("table", "index"),
+    [("claims", "ix_claims_confirmations"), ("standings", "ix_standings_last_day")],
+)
+def test_a_ledger_made_before_an_index_was_added_gets_it_when_opened(ledger, table, index):
     engine = ledger.engine
     with engine.begin() as conn:
-        conn.execute(text("DROP INDEX ix_claims_confirmations"))
-    assert "ix_claims_confirmations" not in {
-        i["name"] for i in inspect(engine).get_indexes("claims")
-    }
+        conn.execute(text(f"DROP INDEX {index}"))
+    assert index not in {i["name"] for i in inspect(engine).get_indexes(table)}
     claims_model.create_tables(engine)
-    assert "ix_claims_confirmations" in {i["name"] for i in inspect(engine).get_indexes("claims")}
+    assert index in {i["name"] for i in inspect(engine).get_indexes(table)}
