@@ -62,6 +62,7 @@ from projections.standings import (
     aged_on,
     confirmed_by,
     hopefuls,
+    most_origins,
     ranked_on,
     ranks_by,
     standings_by,
@@ -325,14 +326,14 @@ def _top_by_ceiling(
     # Every confirmed move stands at 1.0; only the first `limit` by label and id can show.
     confirmed = []
     if status in ("all", CONFIRMED):
-        confirmed = heapq.nsmallest(limit, confirmed_by(conn, day))
+        confirmed = confirmed_by(conn, day, limit)
     cuts = sorted({max(cut, minimum) for cut in CUTS}, reverse=True)
     # A likelihood that rounds to a cut may be this much below it.
     floors = [logit(cut - 1e-6) for cut in cuts]
     # Moves still unfolding on the day are folded together (their rivals read once):
     # all that may reach the lowest cut.
     folded = unfolding.reaching(ceiling, floors[-1])
-    most = _most_origins(conn)
+    most = most_origins(conn)
     pool: list[tuple[Rank, int, float]] = []
     read_since = date.fromordinal(day.toordinal() + 1)
     for wanted, floor in zip(cuts, floors, strict=True):
@@ -353,10 +354,6 @@ def _top_by_ceiling(
         if len(top) == limit or wanted <= minimum:
             return top
     return None
-
-
-def _most_origins(conn: Connection) -> int:
-    return conn.execute(select(func.coalesce(func.max(standings.c.origins), 0))).scalar_one()
 
 
 def _weights_for(learned: Settings) -> WeightFor:

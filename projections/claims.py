@@ -29,6 +29,7 @@ from projections.tables import (
     metadata,
     rumours,
     standings_last_day_index,
+    standings_origins_index,
 )
 
 NAME = "claims"
@@ -61,6 +62,7 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
                 # that already exists.
                 confirmations_index.create(conn, checkfirst=True)
                 standings_last_day_index.create(conn, checkfirst=True)
+                standings_origins_index.create(conn, checkfirst=True)
             return
         except DBAPIError as error:
             text = str(error.orig)

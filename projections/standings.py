@@ -119,15 +119,28 @@ def standings_of(conn: Connection, ids: Sequence[str]) -> Iterator[Standing]:
         yield from _read(conn, Standing, f"move_id IN ({marks})", tuple(chunk))
 
 
-def confirmed_by(conn: Connection, day: date) -> Iterator[tuple[str, str]]:
-    """The label and id of every move confirmed by a day whose news had all come by then:
-    each stands at 1.0 on that day, whatever came after."""
-    mark = bulk.marks(conn.dialect, 1)[0]
+def confirmed_by(conn: Connection, day: date, limit: int) -> list[tuple[str, str]]:
+    """The label and id of the first `limit` moves, by label then id, confirmed by a day
+    whose news had all come by then: each stands at 1.0 on that day, whatever came after."""
+    marks = bulk.marks(conn.dialect, 2)
+    # Ordered as Python orders strings: by code point, which is UTF-8's byte order, so
+    # SQLite's binary collation and PostgreSQL's "C" one.
+    collate = ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""
     # A plain pass over the table: a tenth of the standings are confirmations, and the
     # last_day index would lead to nearly all of them one by one.
     last_day = "+last_day" if conn.dialect.name == "sqlite" else "last_day"
-    query = f"SELECT label, id FROM standings WHERE status = 'confirmed' AND {last_day} <= {mark}"
-    return bulk.streamed(conn, query, (day.isoformat(),))
+    query = (
+        f"SELECT label, id FROM standings WHERE status = 'confirmed' AND {last_day} <= {marks[0]} "
+        f"ORDER BY label{collate}, id{collate} LIMIT {marks[1]}"
+    )
+    return [tuple(row) for row in bulk.streamed(conn, query, (day.isoformat(), limit))]
+
+
+def most_origins(conn: Connection) -> int:
+    """The most origins any standing counts (through its index: a pass over the table
+    took a third of a board cut to its top moves)."""
+    found = conn.exec_driver_sql("SELECT max(origins) FROM standings").scalar()
+    return found or 0
 
 
 def unfolding_on(conn: Connection, day: date) -> list[str]:

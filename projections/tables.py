@@ -183,5 +183,6 @@ standings = Table(
     Index("ix_standings_first_day", "first_day"),
 )
 # Added after ledgers were first made (see claims.create_tables): a board cut to its top
-# moves reads only the recent ones.
+# moves reads only the recent ones, and the most origins any counts.
 standings_last_day_index = Index("ix_standings_last_day", standings.c.last_day)
+standings_origins_index = Index("ix_standings_origins", standings.c.origins)
