@@ -43,6 +43,7 @@ from projections.evidence import (
 )
 from projections.likelihood import (
     CONFIRMED,
+    NOT_HAPPENED,
     STATUSES,
     Ageing,
     Ceiling,
@@ -187,6 +188,8 @@ def board(
         raise ValueError(f"unknown status {status!r}")
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more, got {limit}")
+    if not 0.0 <= minimum <= 1.0:
+        raise ValueError(f"minimum must be between 0 and 1, got {minimum}")
     # At a million events a board holds ~270,000 moves, none in a reference cycle.
     with no_cycle_collection():
         if moment.known_at is not None:
@@ -196,6 +199,8 @@ def board(
 
 
 class _Entry(Protocol):
+    """What the board ranks an entry by, whatever it was made from."""
+
     @property
     def likelihood(self) -> float: ...
     @property
@@ -206,10 +211,10 @@ class _Entry(Protocol):
     def id(self) -> str: ...
 
 
-E = TypeVar("E", bound=_Entry)
+EntryT = TypeVar("EntryT", bound=_Entry)
 
 
-def _top(entries: list[E], status: str, minimum: float, limit: int | None) -> list[E]:
+def _top(entries: list[EntryT], status: str, minimum: float, limit: int | None) -> list[EntryT]:
     """The entries shown, most likely first: sorted as small keys, since a row is a
     sixteen-key dict made only for the entries shown. Ties go by label, then by id, so
     the order never depends on the order the entries were read in."""
@@ -291,16 +296,24 @@ def _board_from_standings(
     def ranking(rank: Rank) -> _Ranked:
         entry = ranked.get(rank.id)
         if entry is None:
-            likelihood, now = ranked_on(rank, as_of, ageing, weight_for)
-            entry = ranked[rank.id] = _Ranked(likelihood, now, rank.label, rank.id)
+            likelihood, status_then = ranked_on(rank, as_of, ageing, weight_for)
+            entry = ranked[rank.id] = _Ranked(likelihood, status_then, rank.label, rank.id)
         return entry
 
-    chosen = _top_by_ceiling(conn, day, ranking, unfolding, status, minimum, limit)
+    chosen = None
+    if status != NOT_HAPPENED:  # those stand at 0.0: no cut above it holds any
+        chosen = _top_by_ceiling(conn, day, ranking, unfolding, status, minimum, limit)
     if chosen is None:
         every = [ranking(rank) for rank in ranks_by(conn, day) if rank.last_day <= as_of]
         chosen = _top([*every, *unfolding.every()], status, minimum, limit)
-    wanted = [entry.id for entry in chosen if isinstance(entry, _Ranked)]
-    shown = {row.id: aged_on(row, as_of, ageing, weight_for) for row in standings_of(conn, wanted)}
+    ids = [entry.id for entry in chosen if isinstance(entry, _Ranked)]
+    shown = {row.id: aged_on(row, as_of, ageing, weight_for) for row in standings_of(conn, ids)}
+    if len(shown) < len(ids):
+        # A standing ranked a moment ago is gone: another process is working the
+        # standings out again (after an alias, or a rebuild). The whole board reads them
+        # in one statement.
+        whole = _board_from_standings(conn, day, settings, status, minimum, None)
+        return whole[:limit]
     return [(shown[e.id] if isinstance(e, _Ranked) else e).row() for e in chosen]
 
 
@@ -318,9 +331,9 @@ def _top_by_ceiling(
     minimum: float,
     limit: int,
 ) -> list[_Ranked | _Folded] | None:
-    """The top `limit` moves, found by trying cuts: if at least `limit` moves stand at the
-    cut or above, they are the top ones, and only moves whose ceiling (see
-    likelihood.Ceiling) reaches the cut need reading and ageing. None if no cut holds
+    """The top `limit` moves, found by trying cuts: if at least `limit` moves stand at a
+    cut or above, the top `limit` of them are the board's, and only moves whose ceiling
+    (see likelihood.Ceiling) reaches the cut need reading and ageing. None if no cut holds
     enough moves (the caller then ranks every standing)."""
     ceiling = Ceiling(day, unfolding.learned)
     # Every confirmed move stands at 1.0; only the first `limit` by label and id can show.
@@ -334,24 +347,24 @@ def _top_by_ceiling(
     # all that may reach the lowest cut.
     folded = unfolding.reaching(ceiling, floors[-1])
     most = most_origins(conn)
-    pool: list[tuple[Rank, int, float]] = []
-    read_since = date.fromordinal(day.toordinal() + 1)
-    for wanted, floor in zip(cuts, floors, strict=True):
-        since = date.fromordinal(max(1, ceiling.earliest(most, floor)))
-        if since < read_since:  # each standing read once, over the cuts
-            for rank, origins in hopefuls(conn, day, since, read_since):
-                last = date.fromisoformat(rank.last_day).toordinal()
-                pool.append((rank, origins, ceiling.log_odds(origins, last)))
-            read_since = since
+    pool: list[tuple[Rank, float]] = []  # standings read so far, with their ceilings
+    read_since: date | None = None
+    for cut, floor in zip(cuts, floors, strict=True):
+        first = ceiling.earliest(most, floor)
+        if first <= day.toordinal():
+            since = date.fromordinal(first)
+            if read_since is None or since < read_since:  # each standing read once
+                for rank, origins in hopefuls(conn, day, since, read_since):
+                    last = date.fromisoformat(rank.last_day).toordinal()
+                    pool.append((rank, ceiling.log_odds(origins, last)))
+                read_since = since
         found: list[_Ranked | _Folded] = [_Ranked(1.0, CONFIRMED, *pair) for pair in confirmed]
         found.extend(folded)
-        found.extend(
-            ranking(rank) for rank, _, most_log_odds in pool if most_log_odds >= floor - 1e-9
-        )
+        found.extend(ranking(rank) for rank, highest in pool if highest >= floor - 1e-9)
         # Every move not read stands below the cut, so those at it or above are the top.
-        at_cut = [e for e in found if e.likelihood >= wanted]
+        at_cut = [e for e in found if e.likelihood >= cut]
         top = _top(at_cut, status, minimum, limit)
-        if len(top) == limit or wanted <= minimum:
+        if len(top) == limit or cut <= minimum:
             return top
     return None
 
@@ -430,6 +443,7 @@ class _Unfolding:
         return self.rows
 
     def every(self) -> list[_Folded]:
+        """Every move unfolding on the day, folded."""
         return self.reaching(Ceiling(self.day, self.learned), -math.inf)
 
 

@@ -530,10 +530,10 @@ class Ageing:
 
 
 class Ceiling:
-    """The most log-odds an open or denied move can hold on a day, knowing only how many
-    origins it counts and its last day: as if each were a first-party report by the most
-    reliable source, published on that last day. A board cut to its top moves skips those
-    that cannot reach the cut without reading their claims."""
+    """The most log-odds a move's counted claims can give it on a day, knowing only how
+    many there are at most and the last day one was published: as if each were a
+    first-party report by the most reliable source, published on that last day. A board
+    cut to its top moves skips those that cannot reach the cut without reading them."""
 
     def __init__(self, as_of: date, settings: Settings) -> None:
         best = max([settings.default_reliability, *settings.reliabilities.values()])
@@ -542,21 +542,25 @@ class Ceiling:
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days
 
-    def log_odds(self, origins: int, last_day: int) -> float:
-        """The ceiling of a move counting this many origins, last spoken of on this day."""
+    def log_odds(self, counted: int, last_day: int) -> float:
+        """The ceiling of a move counting at most this many claims (its origins, or its
+        reports), the last of them published on this day (an ordinal)."""
         kept = decay_after(self.as_of - last_day, self.half_life)
-        return self.prior_log_odds + self.most * origins * kept
+        return self.prior_log_odds + self.most * counted * kept
 
-    def earliest(self, origins: int, log_odds: float) -> int:
-        """The first day (an ordinal) on which a move counting at most this many origins
-        must last have been spoken of to reach these log-odds by the day asked."""
+    def earliest(self, counted: int, log_odds: float) -> int:
+        """A day (an ordinal) before which a move counting at most this many claims cannot
+        have last been spoken of and reach these log-odds by the day asked: a day or two
+        early, to be safe; after the day asked if no move can reach them."""
         needed = log_odds - self.prior_log_odds
         if needed <= 0:
             return date.min.toordinal()  # the prior alone reaches them
-        if self.most * origins <= 0:
-            return self.as_of + 1  # nothing can
-        days = self.half_life * math.log2(self.most * origins / needed)
-        return self.as_of - max(-1, math.ceil(days)) - 1
+        if self.most * counted <= 0:
+            return self.as_of + 1
+        days = self.half_life * math.log2(self.most * counted / needed)
+        if not math.isfinite(days):
+            return date.min.toordinal()  # a half-life too long to tell
+        return max(date.min.toordinal(), self.as_of - max(-1, math.ceil(days)) - 1)
 
 
 def logit(p: float) -> float:

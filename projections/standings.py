@@ -108,7 +108,7 @@ def standings_by(conn: Connection, day: date) -> Iterator[Standing]:
 
 
 def ranks_by(conn: Connection, day: date) -> Iterator[Rank]:
-    """What the board ranks the standings of `standings_by` by."""
+    """The ranking columns of the standings `standings_by` reads."""
     return _read(conn, Rank, _on_or_before(conn), (day.isoformat(),))
 
 
@@ -150,18 +150,23 @@ def unfolding_on(conn: Connection, day: date) -> list[str]:
     return [row[0] for row in bulk.streamed(conn, query, (day.isoformat(),) * 2)]
 
 
-def hopefuls(conn: Connection, day: date, since: date, before: date) -> Iterator[tuple[Rank, int]]:
-    """The open and denied standings last spoken of on or after one day and before another
-    (and by the day asked), not ended by a rival by the day asked, with how many origins
-    each counts."""
+def hopefuls(
+    conn: Connection, day: date, since: date, before: date | None = None
+) -> Iterator[tuple[Rank, int]]:
+    """The open and denied standings last spoken of from one day to the day asked (and
+    before another, if given), not ended by a rival by the day asked, with how many
+    origins each counts."""
     marks = bulk.marks(conn.dialect, 4)
     columns = ", ".join(Rank._fields)
     query = (
         f"SELECT {columns}, origins FROM standings WHERE last_day >= {marks[0]} "
-        f"AND last_day < {marks[1]} AND last_day <= {marks[2]} "
-        f"AND status IN ('open', 'denied') AND (first_end IS NULL OR first_end > {marks[3]})"
+        f"AND last_day <= {marks[1]} AND status IN ('open', 'denied') "
+        f"AND (first_end IS NULL OR first_end > {marks[2]})"
     )
-    params = (since.isoformat(), before.isoformat(), day.isoformat(), day.isoformat())
+    params: tuple[str, ...] = (since.isoformat(), day.isoformat(), day.isoformat())
+    if before is not None:
+        query += f" AND last_day < {marks[3]}"
+        params += (before.isoformat(),)
     text_days = conn.dialect.name == "sqlite"
     for row in bulk.streamed(conn, query, params):
         values = row if text_days else tuple(map(_as_text, row))
@@ -179,10 +184,12 @@ def _on_or_before(conn: Connection) -> str:
     return f"first_day <= {mark}"
 
 
-R = TypeVar("R", Standing, Rank)
+ShapeT = TypeVar("ShapeT", Standing, Rank)
 
 
-def _read(conn: Connection, shape: type[R], where: str, params: tuple[Any, ...]) -> Iterator[R]:
+def _read(
+    conn: Connection, shape: type[ShapeT], where: str, params: tuple[Any, ...]
+) -> Iterator[ShapeT]:
     columns = ", ".join(shape._fields)
     query = f"SELECT {columns} FROM standings WHERE {where}"
     make = shape._make

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -79,7 +80,8 @@ def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_cla
                 # same rows as the whole board's first ones, with or without filters.
                 for limit in (0, 1, 2, len(whole)):
                     assert board(conn, moment, DEFAULTS, limit=limit) == whole[:limit]
-                for status, least in (("open", 0.0), ("all", 0.3), ("not_happened", 0.0)):
+                checked = ("open", 0.0), ("all", 0.3), ("all", 0.6), ("not_happened", 0.0)
+                for status, least in (*checked, ("confirmed", 0.0), ("denied", 0.0)):
                     kept = [r for r in whole if status in ("all", r["status"])]
                     kept = [r for r in kept if r["likelihood"] >= least]
                     assert board(conn, moment, DEFAULTS, status, least) == kept
@@ -342,3 +344,22 @@ def test_a_board_cut_to_its_top_moves_keeps_an_open_move_that_rounds_to_certain(
                 kept = [r for r in whole if status in ("all", r["status"])]
                 for limit in range(1, len(whole) + 1):
                     assert board(conn, Moment(on), trusted, status, limit=limit) == kept[:limit]
+
+
+def test_a_board_cut_to_its_top_moves_takes_any_day_and_any_half_life(ledger):
+    lines = [
+        {"type": "report", "subject": "Mia Moss", "to": "Real Madrid", "role": "player",
+         "source": "Real Madrid", "date": "2024-03-01", "claim": "one"},
+        {"type": "confirmation", "subject": "Ned Nash", "to": "Arsenal", "role": "player",
+         "source": "Arsenal", "date": "2024-02-01", "claim": "two"},
+    ]  # fmt: skip
+    load(ledger, [json.dumps(o) for o in lines])
+    slow = Settings(half_life_days=1e308, reliabilities={"real madrid": 0.99})
+    with ledger.reading() as conn:
+        for settings_then in (DEFAULTS, slow):
+            for day in (date(2024, 3, 1), date.max):
+                whole = board(conn, Moment(day), settings_then)
+                for limit in (1, 2):
+                    assert board(conn, Moment(day), settings_then, limit=limit) == whole[:limit]
+        with pytest.raises(ValueError, match="minimum"):
+            board(conn, Moment(date(2024, 3, 1)), DEFAULTS, "all", 1.5, limit=1)
