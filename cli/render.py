@@ -26,8 +26,9 @@ def print_json(data: Any) -> None:
     if not (isinstance(data, list) and data and isinstance(data[0], dict)):
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    # Row by row, with json's C encoder (indenting takes its pure-Python one): a board of
-    # 272,515 moves took 4 s and 1.4 GB as one indented document.
+    # Row by row, with json's C encoder (indenting takes its pure-Python one): `board
+    # --json` of 272,515 moves took 6.7 s and 1.47 GB as one indented document, and takes
+    # 4.8 s and 690 MB this way.
     encode = json.JSONEncoder(ensure_ascii=False).encode
     for start in range(0, len(data), 1000):
         chunk = ",\n ".join(encode(row) for row in data[start : start + 1000])
