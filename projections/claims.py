@@ -22,15 +22,7 @@ from projections.claim_rows import (
     StateReader,
 )
 from projections.claim_rows import naive_utc as naive_utc
-from projections.tables import (
-    aliases,
-    claims,
-    confirmations_index,
-    metadata,
-    rumours,
-    standings_last_day_index,
-    standings_origins_index,
-)
+from projections.tables import ADDED_INDEXES, aliases, claims, metadata, rumours
 
 NAME = "claims"
 BATCH = 10_000
@@ -58,11 +50,8 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
         try:
             metadata.create_all(engine)
             with engine.begin() as conn:
-                # Added after ledgers were first made: create_all makes no index on a table
-                # that already exists.
-                confirmations_index.create(conn, checkfirst=True)
-                standings_last_day_index.create(conn, checkfirst=True)
-                standings_origins_index.create(conn, checkfirst=True)
+                for index in ADDED_INDEXES:
+                    index.create(conn, checkfirst=True)
             return
         except DBAPIError as error:
             text = str(error.orig)

@@ -186,3 +186,6 @@ standings = Table(
 # moves reads only the recent ones, and the most origins any counts.
 standings_last_day_index = Index("ix_standings_last_day", standings.c.last_day)
 standings_origins_index = Index("ix_standings_origins", standings.c.origins)
+# Indexes added after ledgers were first made: create_all makes no index on a table that
+# already exists, so opening a ledger makes these (claims.create_tables).
+ADDED_INDEXES = (confirmations_index, standings_last_day_index, standings_origins_index)

@@ -493,7 +493,11 @@ def test_one_claim_id_in_two_rumours_is_a_clear_error(ledger, monkeypatch, bulk_
 
 @pytest.mark.parametrize(
     ("table", "index"),
-    [("claims", "ix_claims_confirmations"), ("standings", "ix_standings_last_day")],
+    [
+        ("claims", "ix_claims_confirmations"),
+        ("standings", "ix_standings_last_day"),
+        ("standings", "ix_standings_origins"),
+    ],
 )
 def test_a_ledger_made_before_an_index_was_added_gets_it_when_opened(ledger, table, index):
     engine = ledger.engine
