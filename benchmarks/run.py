@@ -156,12 +156,30 @@ class Stalled(TimeoutError):
 
 
 def cpu_ticks(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-    except (OSError, IndexError, ValueError):
-        return None
+    """CPU time used by a process and the processes it started (worker processes), in ticks."""
+    total = None
+    for each in process_tree(pid):
+        try:
+            with open(f"/proc/{each}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total = (total or 0) + int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a rewrite of the read models starts worker processes)."""
+    found, todo = [], [pid]
+    while todo:
+        each = todo.pop()
+        found.append(each)
+        try:
+            with open(f"/proc/{each}/task/{each}/children", encoding="ascii") as children:
+                todo.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def stack_of(pid: int) -> str:
@@ -176,23 +194,36 @@ def stack_of(pid: int) -> str:
     return dump.stdout[:4000]
 
 
-def peak_rss_kb(pid: int) -> int | None:
-    """The process's RSS high-water mark (VmHWM) so far, in kB."""
+def status_kb(pid: int, field: str) -> int | None:
+    """A memory figure of /proc/PID/status (VmHWM, VmRSS), in kB."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return None
 
 
+def peak_rss_kb(pid: int) -> int | None:
+    """The memory a process holds now with its worker processes, or more: its own RSS
+    high-water mark (VmHWM), or the RSS of it and its descendants added up, whichever is
+    more (the workers' own peaks fall between samples at most by one sample's growth)."""
+    own = status_kb(pid, "VmHWM")
+    if own is None:
+        return None
+    tree = process_tree(pid)
+    if len(tree) == 1:
+        return own
+    return max(own, sum(status_kb(each, "VmRSS") or 0 for each in tree))
+
+
 class Child:
-    """A child process, timed whole. Its peak RSS is its VmHWM, read every few ms while it
-    runs: the rusage of wait4 (ru_maxrss) would count the parent's own RSS, which a child
-    inherits across fork and exec. Killed when over `timeout`, or as hung when it uses no
-    CPU for `stall` seconds."""
+    """A child process, timed whole. Its peak RSS is its VmHWM, or its RSS and its worker
+    processes' added up, read every few ms while it runs: the rusage of wait4 (ru_maxrss)
+    would count the parent's own RSS, which a child inherits across fork and exec. Killed
+    when over `timeout`, or as hung when it and its workers use no CPU for `stall` seconds."""
 
     def __init__(
         self, args: list[str], env: dict[str, str], timeout: float, stall: float = 180.0

@@ -63,7 +63,7 @@ class Ledger:
         from projections import claims as claims_model
 
         applied = claims_model.catch_up(self.app, self.engine, progress=progress)
-        calls_model.catch_up(self.app, self.engine)
+        calls_model.catch_up(self.app, self.engine, self.store)
         return applied
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -73,7 +73,7 @@ class Ledger:
 
         calls_model.rebuild(self.engine)
         applied = claims_model.rebuild(self.app, self.engine, progress=progress)
-        calls_model.catch_up(self.app, self.engine)
+        calls_model.catch_up(self.app, self.engine, self.store)
         return applied
 
     def locate(self, claim_id: uuid.UUID) -> uuid.UUID | None:
@@ -146,7 +146,7 @@ def open_read_models(store: Store) -> Engine:
     from projections import claims as claims_model
     from projections import tracking
 
-    engine = _engine(store)
+    engine = read_models_engine(store)
     try:
         claims_model.create_tables(engine)
     except SQLAlchemyError as error:
@@ -194,7 +194,8 @@ def _pg_connect_args(store: Store) -> dict[str, Any]:
     return connect_args
 
 
-def _engine(store: Store) -> Engine:
+def read_models_engine(store: Store) -> Engine:
+    """An engine on the store's read models, as every process that reads them opens it."""
     from sqlalchemy import create_engine
 
     if store.dialect == "sqlite":

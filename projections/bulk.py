@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -13,6 +13,29 @@ from sqlalchemy import Connection, Dialect, Table
 from projections import tracking
 
 Row = tuple[Any, ...]
+# SQLite's page cache for a bulk pass, in KiB (its default is 2 MB): random primary keys
+# and the indexes touch pages all over the tables.
+SQLITE_CACHE_KIB = 65_536
+
+
+def tune(conn: Connection) -> None:
+    """Settings for a bulk pass on this connection."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+
+def drop_indexes(conn: Connection, tables: Iterable[Table]) -> None:
+    """Before a bulk load: building an index once at the end beats keeping it up row by row.
+    In the load's transaction, so a failed load puts them back as it rolls back."""
+    for table in tables:
+        for index in table.indexes:
+            index.drop(conn, checkfirst=True)
+
+
+def create_indexes(conn: Connection, tables: Iterable[Table]) -> None:
+    for table in tables:
+        for index in table.indexes:
+            index.create(conn)
 
 
 @contextmanager

@@ -29,9 +29,6 @@ BATCH = 10_000
 # A catch-up of at least this many events, onto a read model holding fewer, runs as one
 # load: one transaction, secondary indexes dropped first and built again once at the end.
 BULK_FROM = 20_000
-# The read-model connection's SQLite page cache, in KiB (SQLite's default is 2 MB): random
-# primary keys and the indexes touch pages all over the tables.
-SQLITE_CACHE_KIB = 65_536
 # Slices decoded ahead of the one being written (each holds BATCH events' rows).
 READ_AHEAD = 2
 Progress = Callable[[int, int], None]
@@ -139,7 +136,7 @@ def _slice(
     end = notifications[-1].id
     try:
         with engine.begin() as conn:
-            _tune(conn)
+            bulk.tune(conn)
             if not tracking.advance(conn, NAME, start, end):
                 return None
             _write(conn, rows)
@@ -166,7 +163,7 @@ def _load(
     applied = 0
     try:
         with engine.begin() as conn:
-            _tune(conn)
+            bulk.tune(conn)
             at = 0 if clear else start
             # Claims the position before anything else: on SQLite this first write is what
             # opens the transaction, so the DDL below is inside it and rolls back with it.
@@ -175,7 +172,7 @@ def _load(
             if clear:
                 for table in MODEL_TABLES:
                     conn.execute(table.delete())
-            _drop_indexes(conn)
+            bulk.drop_indexes(conn, MODEL_TABLES)
             with closing(_read_ahead(_slices(app, read, at, batch))) as slices:
                 for count, end, rows in slices:
                     tracking.advance(
@@ -187,7 +184,7 @@ def _load(
                     if tally.progress is not None:
                         done = tally.applied + applied
                         tally.progress(done, max(tally.total, done))
-            _create_indexes(conn)
+            bulk.create_indexes(conn, MODEL_TABLES)
     except IntegrityError:
         return False
     except DBAPIError as error:
@@ -249,23 +246,6 @@ def _rows(notifications: Sequence[Notification], read: StateReader) -> Batch:
     for notification in notifications:
         rows.add_notification(notification, read)
     return rows
-
-
-def _tune(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-
-
-def _drop_indexes(conn: Connection) -> None:
-    for table in MODEL_TABLES:
-        for index in table.indexes:
-            index.drop(conn, checkfirst=True)
-
-
-def _create_indexes(conn: Connection) -> None:
-    for table in MODEL_TABLES:
-        for index in table.indexes:
-            index.create(conn)
 
 
 def _write(conn: Connection, rows: Batch) -> None:

@@ -123,33 +123,47 @@ def calls_on(
     found: Rumoured, evidence: list[Evidence], result: Outcome, settings: Settings
 ) -> list[Call]:
     """Each origin's and each relaying outlet's latest stance before the resolution."""
-    stances = [
-        e for e in evidence if e.kind in (REPORT, DENIAL) and e.published <= result.resolved_on
+    in_order = sorted(evidence, key=lambda e: (e.published, e.position))
+    return [
+        Call(
+            source_key=key,
+            source=caller(e, relayed),
+            move=found.key,
+            label=found.ref.label,
+            kind=e.kind,
+            published=e.published,
+            claim_id=e.claim_id,
+            happened=result.happened,
+            resolved_on=result.resolved_on,
+            right=is_right(e.kind, e.published, result, settings.horizon_days),
+            relayed=relayed,
+        )
+        for (key, relayed), e in latest_stances(in_order, result.resolved_on).items()
     ]
+
+
+STANCES = (REPORT, DENIAL)
+
+
+def latest_stances(in_order: list[Evidence], until: date) -> dict[tuple[str, bool], Evidence]:
+    """Who makes a call, and on which claim: each origin's (source key, False) and each
+    relaying outlet's (source key, True) latest report or denial published by `until`,
+    from claims in published order."""
     latest: dict[tuple[str, bool], Evidence] = {}
-    for e in sorted(stances, key=lambda e: (e.published, e.position)):
+    for e in in_order:
+        if e.published > until:
+            break
+        if e.kind not in STANCES:
+            continue
         latest[(e.origin_key, False)] = e
         if e.is_relay:
             latest[(e.source_key, True)] = e
-    calls = []
-    for (key, relayed), e in latest.items():
-        name = e.source if relayed or not e.is_relay else (e.cites or e.origin_key)
-        calls.append(
-            Call(
-                source_key=key,
-                source=name,
-                move=found.key,
-                label=found.ref.label,
-                kind=e.kind,
-                published=e.published,
-                claim_id=e.claim_id,
-                happened=result.happened,
-                resolved_on=result.resolved_on,
-                right=is_right(e.kind, e.published, result, settings.horizon_days),
-                relayed=relayed,
-            )
-        )
-    return calls
+    return latest
+
+
+def caller(e: Evidence, relayed: bool) -> str:
+    """The name a call is recorded under: the relaying outlet, else the origin."""
+    return e.source if relayed or not e.is_relay else (e.cites or e.origin_key)
 
 
 def posterior(prior: float, strength: float, right: int, wrong: int) -> float:

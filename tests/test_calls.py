@@ -16,7 +16,7 @@ from ledger.aliases import make_alias
 from ledger.claims import make_retraction
 from projections.aliases import names_in_force
 from projections.board import Moment, board, explain_rumour, timeline
-from projections.calls import episodes
+from projections.calls import call_rows, episodes, stored_call_rows
 from projections.evidence import Catalogue, evidence_by_move, rivals
 from projections.likelihood import Settings
 from projections.records import outcome
@@ -244,6 +244,21 @@ def test_a_rival_confirmation_ends_a_rumour_until_a_later_report_reopens_it(ledg
 
 @LAWS
 @given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
+def test_calls_made_straight_into_stored_rows_are_the_calls_stored_as_rows(open_fresh, lines):
+    with open_fresh() as ledger:
+        load(ledger, [json.dumps(o) for o in lines])
+        with ledger.reading() as conn:
+            found = Catalogue(conn.execute(select(rumours)), names_in_force(conn))
+            evidence = evidence_by_move(conn, found, Moment(date.max))
+            rival = rivals(conn, Moment(date.max), found)
+    for move in found.moves.values():
+        claims = evidence.get(move.key, [])
+        expected = [row.stored() for row in call_rows(move, claims, rival)]
+        assert stored_call_rows(move, claims, rival) == expected
+
+
+@LAWS
+@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
 def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
     with open_fresh() as ledger:
         load(ledger, [json.dumps(o) for o in lines])
@@ -270,7 +285,7 @@ def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
 
 @LAWS
 @given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
-def test_working_everything_out_a_subject_or_two_at_a_time_changes_nothing(
+def test_working_everything_out_a_subject_or_two_at_a_time_in_workers_changes_nothing(
     open_fresh, monkeypatch, lines
 ):
     from projections import calls as calls_model
@@ -285,6 +300,7 @@ def test_working_everything_out_a_subject_or_two_at_a_time_changes_nothing(
 
     with open_fresh() as ledger:
         monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 5_000)
+        monkeypatch.setenv("RUMOUR_WORKERS", "1")
         load(ledger, [json.dumps(o) for o in lines])
         ledger.catch_up()
         whole = stored(ledger)
@@ -292,6 +308,7 @@ def test_working_everything_out_a_subject_or_two_at_a_time_changes_nothing(
             spoken_of = conn.execute(select(claims.c.rumour_id).distinct()).all()
         assert len(whole[1]) == len(spoken_of)  # a standing for every move (no aliases here)
         monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 1)
+        monkeypatch.setenv("RUMOUR_WORKERS", "2")  # slices in two worker processes
         ledger.rebuild()
         assert stored(ledger) == whole
 

@@ -1,0 +1,107 @@
+"""Work spread over the machine's cores: items handed to worker processes, results in order."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from ledger.errors import LedgerError
+from ledger.store import Store
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Work = Callable[[Connection, Any, Item], Result]
+
+WORKERS_VARIABLE = "RUMOUR_WORKERS"
+# Each worker holds a slice of the ledger and its own copy of the shared context; past a
+# few, the single writer that takes their results is the limit anyway.
+MOST_WORKERS = 4
+# Results waiting for the writer, per worker: enough to keep every worker busy, few enough
+# that memory holds a handful of slices, not the whole ledger's rows.
+AHEAD_PER_WORKER = 2
+
+
+def worker_count() -> int:
+    """How many processes may work at once: $RUMOUR_WORKERS, else the cores this process
+    may use (at most four). 1 works everything out in this process."""
+    given = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise LedgerError(f"{WORKERS_VARIABLE} must be a number of processes, not {given!r}")
+        return int(given)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, MOST_WORKERS))
+
+
+def spread(
+    conn: Connection,
+    store: Store | None,
+    work: Work[Item, Result],
+    context: Any,
+    items: Sequence[Item],
+) -> Iterator[Result]:
+    """`work(connection, context, item)` for every item, yielded in the items' order.
+
+    In worker processes when there is more than one item, more than one core and a store
+    they can open (each opens its own connection: they read what is committed, so the work
+    may only read tables this connection has not changed); otherwise here, on `conn`.
+    `work` must be a module-level function and the context picklable: both are sent once
+    to each worker."""
+    workers = min(worker_count(), len(items))
+    if store is None or workers < 2:
+        for item in items:
+            yield work(conn, context, item)
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        # A fresh interpreter, not a copy of this one: a fork would carry the caller's
+        # memory (an import's aggregates) and its open connections into every worker.
+        mp_context=get_context("spawn"),
+        initializer=_start,
+        initargs=(store, work, context),
+    )
+    try:
+        waiting = iter(items)
+        ahead = workers * AHEAD_PER_WORKER
+        pending = deque(pool.submit(_run, item) for item in islice(waiting, ahead))
+        while pending:
+            result = pending.popleft().result()
+            # The next item is handed out before the caller takes this result, so no worker
+            # waits while the caller writes.
+            pending.extend(pool.submit(_run, item) for item in islice(waiting, 1))
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# One worker's state, set once when it starts.
+_engine: Engine | None = None
+_work: Callable[[Connection, Any, Any], Any] | None = None
+_context: Any = None
+
+
+def _start(store: Store, work: Callable[[Connection, Any, Any], Any], context: Any) -> None:
+    global _engine, _work, _context
+    from projections.bootstrap import read_models_engine
+
+    # Ctrl-C is the caller's to handle: it stops handing out work and waits for ours.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As in this process's bulk passes: millions of short-lived objects, none in a cycle.
+    gc.disable()
+    _engine = read_models_engine(store)
+    _work, _context = work, context
+
+
+def _run(item: Any) -> Any:
+    assert _engine is not None and _work is not None
+    with _engine.connect() as conn:
+        return _work(conn, _context, item)
