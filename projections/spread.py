@@ -7,10 +7,10 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from multiprocessing import get_context
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -27,12 +27,12 @@ WORKERS_VARIABLE = "RUMOUR_WORKERS"
 MOST_WORKERS = 4
 # Results waiting for the writer, per worker: enough to keep every worker busy, few enough
 # that memory holds a handful of slices, not the whole ledger's rows.
-AHEAD_PER_WORKER = 2
+AHEAD_PER_WORKER = 4
 
 
 def worker_count() -> int:
-    """How many processes may work at once: $RUMOUR_WORKERS, else the cores this process
-    may use (at most four). 1 works everything out in this process."""
+    """How many processes may work at once, this one included: $RUMOUR_WORKERS, else the
+    cores this process may use (at most four). 1 works everything out in this process."""
     given = os.environ.get(WORKERS_VARIABLE, "").strip()
     if given:
         if not given.isdigit() or int(given) < 1:
@@ -51,18 +51,18 @@ def spread(
 ) -> Iterator[Result]:
     """`work(connection, context, item)` for every item, yielded in the items' order.
 
-    In worker processes when there is more than one item, more than one core and a store
-    they can open (each opens its own connection: they read what is committed, so the work
-    may only read tables this connection has not changed); otherwise here, on `conn`.
-    `work` must be a module-level function and the context picklable: both are sent once
-    to each worker."""
-    workers = min(worker_count(), len(items))
-    if store is None or workers < 2:
+    Shared with worker processes when there is more than one item, more than one core and a
+    store they can open: each worker opens its own connection, so it reads what is
+    committed, and the work may only read tables this connection has not changed. This
+    process works too, on `conn`, whenever the next result is not ready. `work` must be a
+    module-level function and the context picklable: both are sent once to each worker."""
+    helpers = min(worker_count(), len(items)) - 1
+    if store is None or helpers < 1:
         for item in items:
             yield work(conn, context, item)
         return
     pool = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=helpers,
         # A fresh interpreter, not a copy of this one: a fork would carry the caller's
         # memory (an import's aggregates) and its open connections into every worker.
         mp_context=get_context("spawn"),
@@ -71,16 +71,39 @@ def spread(
     )
     try:
         waiting = iter(items)
-        ahead = workers * AHEAD_PER_WORKER
-        pending = deque(pool.submit(_run, item) for item in islice(waiting, ahead))
-        while pending:
-            result = pending.popleft().result()
+        ahead = helpers * AHEAD_PER_WORKER
+        # In the items' order: a worker's future, or a result this process worked out.
+        slots: deque[Future[Result] | Done[Result]] = deque(
+            pool.submit(_run, item) for item in islice(waiting, ahead)
+        )
+        while slots:
+            head = slots[0]
+            if isinstance(head, Future) and not head.done() and len(slots) < 2 * ahead:
+                item = next(waiting, _NOTHING)
+                if item is not _NOTHING:
+                    slots.append(Done(work(conn, context, item)))
+                    continue
+            slots.popleft()
+            result = head.result if isinstance(head, Done) else head.result()
             # The next item is handed out before the caller takes this result, so no worker
             # waits while the caller writes.
-            pending.extend(pool.submit(_run, item) for item in islice(waiting, 1))
+            pending = sum(isinstance(slot, Future) for slot in slots)
+            slots.extend(pool.submit(_run, item) for item in islice(waiting, ahead - pending))
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Done(Generic[Result]):
+    """A result this process worked out itself, waiting for its turn."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+
+_NOTHING: Any = object()
 
 
 # One worker's state, set once when it starts.
