@@ -56,8 +56,11 @@ ALIAS_TOPICS = "rumour-ledger:Alias"
 # Past this many new events, working out every move once is cheaper than finding the few.
 FULL_AFTER = 20_000
 MOVES_PER_CHUNK = 2_000
-# A slice's rows wait in memory for the writer: about 3,000 moves and 12,000 calls at 1M.
+# A slice's rows wait in memory for the writer: at 1M, 807 slices of about 340 moves and
+# 6,000 calls each (a star's slice holds many more).
 SUBJECTS_PER_SLICE = 100
+# Slices below which a whole rewrite starts no worker (about a 60,000-event ledger).
+SPREAD_FROM = 50
 EVERYTHING = Moment(date.max)
 # The tables a whole rewrite loads without their secondary indexes, made again at the end.
 INDEXED = (calls, standings)
@@ -221,7 +224,7 @@ def stored_call_rows(
     found: Rumoured, evidence: Sequence[Evidence], rival: Rivals
 ) -> list[tuple[Any, ...]]:
     """As call_rows, as the database stores them (StoredCall.stored), made directly: a
-    whole rewrite makes 4.3 million of them at 1M."""
+    whole rewrite makes 4.8 million of them at 1M."""
     rows = []
     move_id = found.ref.id
     for episode, callers in _calls(found, evidence, rival):
@@ -285,7 +288,7 @@ def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: R
 # Each source's record on every day it changed, worked out by the database from the calls
 # (as reliability.record_days_of does in Python for other horizons): a call counts from
 # its valid_from day and stops counting on its valid_to day; a day's record is the running
-# sum of those changes. Set-based: the Python sweep over 4.3 million calls took 40 s at 1M.
+# sum of those changes. Set-based: a sweep in Python over 4.3 million calls took 40 s at 1M.
 _RIGHT = """CASE WHEN happened AND lead_days <= :horizon
     THEN CASE WHEN kind = :report THEN 1 ELSE 0 END
     ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END"""
@@ -335,10 +338,13 @@ def _everything(conn: Connection, names: Names, store: Store | None = None) -> N
         conn.execute(delete(table))
     bulk.drop_indexes(conn, INDEXED)
     rival = rivals(conn, EVERYTHING, Catalogue((), names))
-    for worked in spread(conn, store, _slice_worked_out, (names, rival), _subjects(conn, names)):
+    slices = _subjects(conn, names)
+    # Starting a worker costs about half a second: a small ledger is done sooner without.
+    helped = store if len(slices) >= SPREAD_FROM else None
+    for worked in spread(conn, helped, _slice_worked_out, (names, rival), slices):
         _write(conn, worked)
-    # Before the indexes are back: sorting the calls by source beats reading them in the
-    # index's order, a random walk over the table (7.4 s against 12.8 s for 4.3 million).
+    # Before the indexes are back: the statement sorts the calls by source either way
+    # (reading 4.3 million in an index's order, a random walk over the table, was slower).
     _store_days(conn)
     bulk.create_indexes(conn, INDEXED)
 

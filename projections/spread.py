@@ -8,6 +8,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from multiprocessing import get_context
 from typing import Any, Generic, TypeVar
@@ -90,6 +91,11 @@ def spread(
             pending = sum(isinstance(slot, Future) for slot in slots)
             slots.extend(pool.submit(_run, item) for item in islice(waiting, ahead - pending))
             yield result
+    except BrokenProcessPool:
+        raise LedgerError(
+            "a worker process stopped before its work was done (out of memory?): the read "
+            f"models were left as they were; {WORKERS_VARIABLE}=1 works in one process"
+        ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

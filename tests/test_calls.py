@@ -308,7 +308,8 @@ def test_working_everything_out_a_subject_or_two_at_a_time_in_workers_changes_no
             spoken_of = conn.execute(select(claims.c.rumour_id).distinct()).all()
         assert len(whole[1]) == len(spoken_of)  # a standing for every move (no aliases here)
         monkeypatch.setattr(calls_model, "SUBJECTS_PER_SLICE", 1)
-        monkeypatch.setenv("RUMOUR_WORKERS", "2")  # slices in two worker processes
+        monkeypatch.setattr(calls_model, "SPREAD_FROM", 2)
+        monkeypatch.setenv("RUMOUR_WORKERS", "2")  # slices shared with a worker process
         ledger.rebuild()
         assert stored(ledger) == whole
 
