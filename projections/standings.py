@@ -145,9 +145,17 @@ def most_origins(conn: Connection) -> int:
 
 def unfolding_on(conn: Connection, day: date) -> list[str]:
     """The ids of moves with news both on or before a day and after it."""
+    return [row[0] for row in bulk.streamed(conn, unfolding_query(conn), (day.isoformat(),) * 2)]
+
+
+def unfolding_query(conn: Connection) -> str:
     mark = bulk.marks(conn.dialect, 1)[0]
-    query = f"SELECT id FROM standings WHERE last_day > {mark} AND first_day <= {mark}"
-    return [row[0] for row in bulk.streamed(conn, query, (day.isoformat(),) * 2)]
+    # Through the last_day index: as of today no move has news after the day, so it finds
+    # none at once. SQLite, keeping no statistics, otherwise took whichever of the two
+    # indexes the schema listed first, and the first_day one walked every standing (0.9 s
+    # of a 1.1 s board cut to its top 50 at 1M).
+    first_day = "+first_day" if conn.dialect.name == "sqlite" else "first_day"
+    return f"SELECT id FROM standings WHERE last_day > {mark} AND {first_day} <= {mark}"
 
 
 def hopefuls(

@@ -297,3 +297,17 @@ def test_export_of_a_board_ledger_is_unchanged_by_reading_it(demo):
     before = [dump_line(o) for o in demo.app.export_entries()]
     board_on(demo, Moment(date(2024, 12, 31)))
     assert [dump_line(o) for o in demo.app.export_entries()] == before
+
+
+def test_the_moves_unfolding_on_a_day_are_found_through_the_last_day_index(demo):
+    from projections.standings import unfolding_query
+
+    with demo.reading() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL keeps statistics and plans by them")
+        # As of today no move has news after the day: the last_day index finds none at
+        # once, where the first_day one would walk every standing.
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + unfolding_query(conn), ("2026-01-01", "2026-01-01")
+        ).all()
+    assert "ix_standings_last_day" in " ".join(str(step[-1]) for step in plan)
