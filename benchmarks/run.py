@@ -207,9 +207,9 @@ def status_kb(pid: int, field: str) -> int | None:
 
 
 def peak_rss_kb(pid: int) -> int | None:
-    """The memory a process holds now with its worker processes, or more: its own RSS
-    high-water mark (VmHWM), or the RSS of it and its descendants added up, whichever is
-    more (the workers' own peaks fall between samples at most by one sample's growth)."""
+    """The memory a process holds with its worker processes: its own RSS high-water mark
+    (VmHWM), or the RSS of it and its descendants added up now, whichever is more. The
+    sum is a sample: a peak shorter than the time between samples can be missed."""
     own = status_kb(pid, "VmHWM")
     if own is None:
         return None
@@ -251,8 +251,9 @@ class Child:
                     checked = now
                     current = cpu_ticks(proc.pid)
                     # Idle threads (a connection pool's) tick now and then: a hung
-                    # child is one that used under 0.05 s of CPU since idle_since.
-                    if current is None or ticks is None or current - ticks > 5:
+                    # child is one that used under 0.05 s of CPU since idle_since. A
+                    # drop is workers ending, their time leaving the sum: not idleness.
+                    if current is None or ticks is None or abs(current - ticks) > 5:
                         ticks, idle_since = current, now
                     elif now - idle_since > self.stall:
                         stack = stack_of(proc.pid)
