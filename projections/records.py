@@ -27,6 +27,9 @@ from projections.likelihood import (
     explain,
 )
 
+# The claims a source makes a call with; a confirmation settles a move, it is no stance.
+STANCES = (REPORT, DENIAL)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -140,9 +143,6 @@ def calls_on(
         )
         for (key, relayed), e in latest_stances(in_order, result.resolved_on).items()
     ]
-
-
-STANCES = (REPORT, DENIAL)
 
 
 def latest_stances(in_order: list[Evidence], until: date) -> dict[tuple[str, bool], Evidence]:
