@@ -242,15 +242,21 @@ def test_a_rival_confirmation_ends_a_rumour_until_a_later_report_reopens_it(ledg
     ]
 
 
-@LAWS
-@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
-def test_calls_made_straight_into_stored_rows_are_the_calls_stored_as_rows(open_fresh, lines):
+def worked_out(open_fresh, lines):
+    """Every move of a fresh ledger of these lines, its claims, and the rivals' confirmations."""
     with open_fresh() as ledger:
         load(ledger, [json.dumps(o) for o in lines])
         with ledger.reading() as conn:
             found = Catalogue(conn.execute(select(rumours)), names_in_force(conn))
             evidence = evidence_by_move(conn, found, Moment(date.max))
             rival = rivals(conn, Moment(date.max), found)
+    return found, evidence, rival
+
+
+@LAWS
+@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
+def test_calls_made_straight_into_stored_rows_are_the_calls_stored_as_rows(open_fresh, lines):
+    found, evidence, rival = worked_out(open_fresh, lines)
     for move in found.moves.values():
         claims = evidence.get(move.key, [])
         expected = [row.stored() for row in call_rows(move, claims, rival)]
@@ -260,12 +266,7 @@ def test_calls_made_straight_into_stored_rows_are_the_calls_stored_as_rows(open_
 @LAWS
 @given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
 def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
-    with open_fresh() as ledger:
-        load(ledger, [json.dumps(o) for o in lines])
-        with ledger.reading() as conn:
-            found = Catalogue(conn.execute(select(rumours)), names_in_force(conn))
-            evidence = evidence_by_move(conn, found, Moment(date.max))
-            rival = rivals(conn, Moment(date.max), found)
+    found, evidence, rival = worked_out(open_fresh, lines)
     for move in found.moves.values():
         claims = evidence.get(move.key, [])
         held = episodes(move, claims, rival)
