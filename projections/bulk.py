@@ -38,6 +38,19 @@ def create_indexes(conn: Connection, tables: Iterable[Table]) -> None:
             index.create(conn)
 
 
+def analyze(conn: Connection, tables: Iterable[Table]) -> None:
+    """After a bulk load on PostgreSQL: the planner's statistics for the tables, in the
+    load's transaction. Without them it guessed a claim-per-rumour query matched a third of
+    the table and scanned the published-date index for all of it (0.45 s a query instead
+    of 0.05 s at 1M), and a server with autovacuum off never gathers them. SQLite plans
+    by its schema rules alone; its queries are written for those (see standings.py)."""
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    for table in tables:
+        conn.exec_driver_sql(f"ANALYZE {quote(table.name)}")
+
+
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """A bulk pass makes millions of short-lived tuples, dicts and strings, none in a cycle:

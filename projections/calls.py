@@ -347,6 +347,7 @@ def _everything(conn: Connection, names: Names, store: Store | None = None) -> N
     # (reading 4.3 million in an index's order, a random walk over the table, was slower).
     _store_days(conn)
     bulk.create_indexes(conn, INDEXED)
+    bulk.analyze(conn, (*INDEXED, record_days))
 
 
 def _slice_worked_out(

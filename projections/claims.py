@@ -185,6 +185,7 @@ def _load(
                         done = tally.applied + applied
                         tally.progress(done, max(tally.total, done))
             bulk.create_indexes(conn, MODEL_TABLES)
+            bulk.analyze(conn, MODEL_TABLES)
     except IntegrityError:
         return False
     except DBAPIError as error:

@@ -311,3 +311,17 @@ def test_the_moves_unfolding_on_a_day_are_found_through_the_last_day_index(demo)
             "EXPLAIN QUERY PLAN " + unfolding_query(conn), ("2026-01-01", "2026-01-01")
         ).all()
     assert "ix_standings_last_day" in " ".join(str(step[-1]) for step in plan)
+
+
+def test_a_rebuild_on_postgresql_leaves_the_planner_statistics_of_every_loaded_table(demo):
+    with demo.reading() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("SQLite plans by its schema rules alone")
+    demo.rebuild()
+    with demo.reading() as conn:
+        analyzed = set(
+            conn.exec_driver_sql(
+                "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()"
+            ).scalars()
+        )
+    assert {"rumours", "claims", "calls", "standings", "record_days"} <= analyzed
