@@ -15,7 +15,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -47,13 +47,12 @@ from projections.likelihood import (
     STATUSES,
     Ageing,
     Ceiling,
+    DayByDay,
     Evidence,
     Explanation,
     Settings,
     explain,
-    later,
     logit,
-    reweighed,
     weight_of,
 )
 from projections.standings import (
@@ -520,40 +519,28 @@ def timeline(
     move = weighing.found.of(ref.id)
     evidence = weighing.evidence.get(move.key, [])
     if start is None:
-        start = evidence[0].published if evidence else end
+        # A merged move's evidence comes rumour by rumour: its first claim may be anywhere.
+        start = min((e.published for e in evidence), default=end)
     if (end - start).days > MAX_TIMELINE_DAYS:
         from ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
     records = _records_through_time(conn, weighing, {e.origin_key for e in evidence}, start, end)
+    resolutions = weighing.rivals.resolutions(move.key, move.move.role)
+    unfolding = DayByDay(move.move, evidence, settings, resolutions)
+    reliability_for = partial(reliability.reliability_from_counts, settings, records.counts)
     by_day: dict[date, list[Evidence]] = {}
     for e in evidence:
         by_day.setdefault(e.published, []).append(e)
-    ended = {r.published for r in weighing.rivals.resolutions(move.key, move.move.role)}
     points = []
-    explained: Explanation | None = None
-    learned: Settings | None = None
-    weights: list[float] | None = None
     for day in _days(start, end):
-        if records.on(day):
-            learned = weights = None
-        if explained is None or day in by_day or day in ended:
-            if learned is None:
-                learned = reliability.learned_from_counts(settings, records.counts)
-            explained = replace(weighing, settings=learned).explain(move, day)
-            weights = None
-            value = explained.likelihood
-        else:
-            # Nothing new about the move: only time and its sources' records moved on.
-            if weights is None:
-                known = partial(reliability.reliability_from_counts, settings, records.counts)
-                weights = reweighed(explained, settings, known)
-            value = later(explained, day, settings, weights)
+        unfolding.reweigh(records.on(day))
+        unfolding.take(day)
         points.append(
             {
                 "date": day.isoformat(),
-                "likelihood": round(value, 6),
-                "status": explained.status,
+                "likelihood": round(unfolding.likelihood(day, reliability_for), 6),
+                "status": unfolding.status,
                 "events": [
                     {
                         "id": str(uuid.UUID(e.claim_id)),
@@ -563,7 +550,7 @@ def timeline(
                     }
                     for e in by_day.get(day, [])
                 ],
-                "resolved_by": explained.resolved_by if explained.resolved_on == day else None,
+                "resolved_by": unfolding.resolved_by if unfolding.resolved_on == day else None,
             }
         )
     return points

@@ -303,14 +303,14 @@ class RecordsThroughTime:
         self.next = 0
         self.counts: Counts = {}
 
-    def on(self, day: date) -> bool:
-        """Move on to a day; True if any record changed since the day before."""
-        moved = False
+    def on(self, day: date) -> set[str]:
+        """Move on to a day; the sources whose records changed since the day before."""
+        moved = set()
         while self.next < len(self.days) and self.days[self.next].day <= day:
             found = self.days[self.next]
             self.counts[found.source_key] = (found.right, found.scored)
             self.next += 1
-            moved = True
+            moved.add(found.source_key)
         return moved
 
 

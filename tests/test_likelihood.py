@@ -19,6 +19,7 @@ from projections.likelihood import (
     NOT_HAPPENED,
     OPEN,
     REPORT,
+    DayByDay,
     Evidence,
     Explanation,
     Move,
@@ -141,6 +142,18 @@ def test_a_claim_is_first_party_when_on_the_record_or_from_a_party_to_the_move(
     evidence = [claim("a1", DENIAL, source, official=official)]
     result = explain(ALONSO, evidence, DAY)
     assert result.contributions[0].first_party is expected
+
+
+def test_a_source_that_once_spoke_on_the_record_stays_a_party_to_the_move() -> None:
+    on_record = claim("a1", DENIAL, "Alonso's agent", DAY - timedelta(days=2), 1, official=True)
+    relay = claim("b2", REPORT, "Bild", DAY - timedelta(days=1), 2, cites="Alonso's agent")
+    off_record = claim("a3", REPORT, "Alonso's agent", DAY, 3)
+    result = explain(ALONSO, [on_record, relay, off_record], DAY)
+    (part,) = result.contributions
+    assert (part.counted_claim_id, part.first_party) == ("a3", True)
+    # A relay of an official word does not put the origin's own later claims on record.
+    result = explain(ALONSO, [replace(relay, official=True), off_record], DAY)
+    assert result.contributions[0].first_party is False
 
 
 def test_a_relay_counts_once_and_is_shown_under_its_origin() -> None:
@@ -580,3 +593,38 @@ def test_the_result_does_not_depend_on_the_order_of_the_input(
     original: Explanation = explain(ALONSO, evidence, as_of, settings, ended)
     reordered = explain(ALONSO, iter(shuffled), as_of, settings, reversed(ended))
     assert reordered.to_dict() == original.to_dict()
+
+
+@PROPERTY
+@given(
+    evidence_lists((REPORT, DENIAL, CONFIRMATION)),
+    model_settings,
+    resolution_lists,
+    st.lists(st.tuples(dates(), st.sampled_from(SOURCES), reliability), max_size=6),
+)
+def test_day_by_day_gives_every_day_what_explain_gives_it_to_the_last_bit(
+    evidence: list[Evidence],
+    settings: Settings,
+    ended: list[Resolution],
+    learned: list[tuple[date, str, float]],
+) -> None:
+    """Claims, rivals' confirmations and sources' records arrive on their days; each day
+    is asked as `explain` with only what was known by then."""
+    unfolding = DayByDay(ALONSO, list(reversed(evidence)), settings, ended)
+    known = dict(settings.reliabilities)
+    day = START
+    while day <= START + timedelta(days=SPAN + 30):  # every day, and a month after
+        changed = {source for on, source, _ in learned if on == day}
+        known.update((source, value) for on, source, value in learned if on == day)
+        unfolding.reweigh(changed)
+        unfolding.take(day)
+        then = replace(settings, reliabilities=dict(known))
+        published = [c for c in evidence if c.published <= day]
+        asked = explain(ALONSO, published, day, then, ended)
+        assert unfolding.likelihood(day, then.reliability_for) == asked.likelihood, day
+        assert (unfolding.status, unfolding.resolved_by, unfolding.resolved_on) == (
+            asked.status,
+            asked.resolved_by,
+            asked.resolved_on,
+        ), day
+        day += timedelta(days=1)
