@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import EXAMPLES, NOW
+from ledger.aliases import make_alias
 from ledger.interchange import dump_line, read_entries
 from projections import claims as claims_model
 from projections.board import Moment, board, explain_rumour, parse_moment, timeline
@@ -146,6 +147,32 @@ def test_the_timeline_moves_on_the_days_of_its_claims(demo):
     assert [e["source"] for e in by_day["2024-10-28"]["events"]] == ["Sport", "SPOX"]
     assert by_day["2024-10-28"]["likelihood"] > by_day["2024-10-27"]["likelihood"]
     assert by_day["2024-11-05"]["likelihood"] < by_day["2024-10-28"]["likelihood"]  # decay
+
+
+@pytest.mark.parametrize(
+    "spellings", [("Real Madrid", "Real Madrid CF"), ("Real Madrid CF", "Real Madrid")]
+)
+def test_a_merged_moves_timeline_starts_at_its_earliest_claim_under_any_spelling(ledger, spellings):
+    early, late = spellings
+    lines = [
+        {
+            "type": "report",
+            "subject": "Xabi Alonso",
+            "from": "Bayer Leverkusen",
+            "to": club,
+            "role": "coach",
+            "source": source,
+            "date": day,
+            "recorded_by": "t",
+        }
+        for club, source, day in ((late, "Marca", "2024-11-20"), (early, "Sport", "2024-10-28"))
+    ]
+    load(ledger, [json.dumps(line) for line in lines])
+    ledger.app.declare_alias(make_alias("club", "Real Madrid CF", "Real Madrid"))
+    with ledger.reading() as conn:
+        days = timeline(conn, find_rumour(conn, REAL), None, date(2024, 12, 1), DEFAULTS)
+    assert days[0]["date"] == "2024-10-28"
+    assert [e["source"] for e in days[0]["events"]] == ["Sport"]
 
 
 def test_parse_moment_reads_days_and_timestamps():
