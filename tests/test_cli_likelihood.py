@@ -131,3 +131,50 @@ def test_a_config_file_tunes_the_model(rumour, tmp_path):
     config.write_text("[likelihood]\nprior = 2\n")
     result = rumour("why", REAL, "--config", str(config))
     assert result.exit_code == 1 and "prior" in result.stderr
+
+
+def test_a_long_board_is_streamed_in_the_same_columns_and_fits_the_terminal(rumour, monkeypatch):
+    from cli import render
+
+    shown = rumour("board", "--as-of", "2025-06-30")
+    rows = json.loads(rumour("board", "--as-of", "2025-06-30", "--json").stdout)
+    monkeypatch.setattr(render, "RICH_ROWS", 2)
+    monkeypatch.setattr(render, "STREAM_ROWS", 3)  # more than one slice
+    monkeypatch.setenv("COLUMNS", "100")
+    streamed = rumour("board", "--as-of", "2025-06-30")
+    assert streamed.exit_code == 0, streamed.output
+    lines = streamed.stdout.splitlines()
+    assert lines[0] == "as of 2025-06-30"
+    assert lines[2].split() == [
+        "ID", "RUMOUR", "ROLE", "LIKELIHOOD", "STATUS", "ORIGINS", "RELAYS", "DENIALS",
+        "LAST", "CLAIM",
+    ]  # fmt: skip
+    assert all(len(line) <= 100 for line in lines)
+    # Every move, in the board's order, on the lines that start with its id.
+    starts = [line.split()[0] for line in lines[4:] if not line.startswith("   ")]
+    assert starts == [r["id"][:8] for r in rows]
+    assert len(rows) > 3 and all(r["id"][:8] in shown.stdout for r in rows)
+    # A label wider than its column folds between words onto the lines below.
+    column = lines[2].index("RUMOUR")
+    folded = " ".join(line[column:].split("  ")[0].strip() for line in lines[4:] if line)
+    assert all(r["label"] in folded for r in rows)
+
+
+def test_folding_breaks_between_words_and_inside_a_word_only_when_it_must():
+    from cli.render import _fold, _width
+
+    assert _fold("Xabi Alonso: Bayer Leverkusen -> Real Madrid", 16) == [
+        "Xabi Alonso:",
+        "Bayer Leverkusen",
+        "-> Real Madrid",
+    ]
+    assert _fold("Oberschleißheimer Fußballverein", 10) == [
+        "Oberschlei",
+        "ßheimer",
+        "Fußballver",
+        "ein",
+    ]
+    assert _fold("short", 10) == ["short"]
+    # A wide character takes two columns of a terminal.
+    assert _width("東京ヴェルディ") == 14
+    assert all(_width(line) <= 6 for line in _fold("東京ヴェルディ", 6))
