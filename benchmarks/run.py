@@ -19,7 +19,7 @@ schema that is dropped afterwards:
   the first claim to today) in this process through the same calls the CLI makes, median and
   95th percentile; for the planted probe rumour (the same 40 claims at every size) and the
   hottest rumour; and `rumour board --json` as a whole process; the same for the board's
-  top moves (`--limit 50`), which is what a desk reads;
+  top moves (`--limit 50`), which is what a desk reads; and the whole board as a table;
 - one `rumour report` appended to the hottest rumour, as a whole process;
 - peak memory (RSS high-water of the child process) of import and rebuild;
 - once per run: `rumour --help` against `python -c "import click"`, whole process.
@@ -462,12 +462,13 @@ class Bench:
             log(f"{store} {n}: board as a whole process")
             budget = self.args.budget
             for key, extra in (
-                ("board_today_cli", []),
-                ("board_past_cli", ["--as-of", PAST]),
-                ("board_top_cli", ["--limit", str(TOP)]),
+                ("board_today_cli", ["--json"]),
+                ("board_past_cli", ["--json", "--as-of", PAST]),
+                ("board_top_cli", ["--json", "--limit", str(TOP)]),
+                ("board_table_cli", []),
             ):
                 samples = repeat(
-                    lambda extra=extra: self.cli("--db", db, "board", "--json", *extra)["wall_s"],
+                    lambda extra=extra: self.cli("--db", db, "board", *extra)["wall_s"],
                     self.args.repeats,
                     budget,
                     warmup=False,
@@ -934,6 +935,7 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
         (f"board {PAST}, whole process (--json)", "board_past_cli", "board_cli_ms"),
         (f"board --limit {TOP}, in process", "board_top_inprocess", "board_inprocess_ms"),
         (f"board --limit {TOP}, whole process (--json)", "board_top_cli", "board_cli_ms"),
+        ("board today, whole process (table)", "board_table_cli", "board_cli_ms"),
         ("why, probe rumour (40 claims), in process", "why_probe", "one_rumour_ms"),
         ("timeline, probe rumour, in process", "timeline_probe", "one_rumour_ms"),
         ("why, hottest rumour, in process", "why_hottest", "one_rumour_ms"),

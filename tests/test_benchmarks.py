@@ -89,6 +89,7 @@ def test_the_runner_measures_every_figure_and_writes_json(tmp_path):
         "board_past_cli",
         "board_top_inprocess",
         "board_top_cli",
+        "board_table_cli",
         "why_probe",
         "timeline_probe",
         "why_hottest",
