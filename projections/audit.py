@@ -7,15 +7,17 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, union_all
+from sqlalchemy import Connection, func, or_, select, union_all
 
 from ledger.aliases import AliasKind
 from ledger.errors import UnknownName
 from ledger.names import name_key
 from projections import records as track
+from projections import reliability
+from projections.aliases import Names
 from projections.board import Weighing, weigh
 from projections.claims import naive_utc
-from projections.evidence import Moment, MoveKey, live
+from projections.evidence import Moment, MoveKey, live, names_at
 from projections.likelihood import Settings
 from projections.tables import aliases, claims, rumours
 from projections.views import RumourRef, event_dict
@@ -202,34 +204,21 @@ def league(
     """Every source with its claims and track record as of the moment."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
-    weighing = weigh(conn, moment, settings)
-    names = weighing.found.names
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"claims": 0, "relayed_by_others": 0})
-    shown: dict[str, str] = {}
-    query = select(claims.c.source, claims.c.source_key, claims.c.cites, claims.c.cites_key).where(
-        live(moment)
-    )
-    for row in conn.execute(query):
-        source = names.source(row.source_key)
-        counts[source]["claims"] += 1
-        shown.setdefault(source, row.source)
-        if row.cites_key is not None:
-            origin = names.source(row.cites_key)
-            if origin != source:
-                counts[origin]["relayed_by_others"] += 1
-                shown.setdefault(origin, row.cites)
+    names = names_at(conn, moment)
+    counts, shown = _claims_by_source(conn, moment, names)
+    tallies = _tallies(conn, moment, settings)
     table = []
     for key, counted in counts.items():
-        record = weighing.records.get(key) or track.Record(key, shown[key])
-        reliability = weighing.settings.reliability_for(key)
+        prior = settings.reliability_for(key)
+        tally = tallies.get(key) or track.Tally(0, 0, 0, 0, 0, prior, prior)
         table.append(
             {
-                **record.to_dict(),
                 "source": shown[key],
+                **tally.to_dict(),
                 **counted,
-                "reliability": reliability,
-                "prior_reliability": settings.reliability_for(key),
-                "enough_data": len(record.calls) >= TOO_FEW,
+                "reliability": tally.reliability if tally.scored else prior,
+                "prior_reliability": prior,
+                "enough_data": tally.scored >= TOO_FEW,
             }
         )
     order = {
@@ -238,6 +227,41 @@ def league(
         "brier": lambda r: (r["brier"] is None, r["brier"] or 0.0, -r["claims"], r["source"]),
     }
     return sorted(table, key=order[sort])
+
+
+def _tallies(conn: Connection, moment: Moment, settings: Settings) -> dict[str, track.Tally]:
+    """Every scored source's record: from the calls model as the ledger stands now, or
+    worked out from the claims as it stood at a past recording time."""
+    if moment.known_at is None:
+        return reliability.tallies_on(conn, moment.as_of, settings)
+    return {key: record.tally() for key, record in weigh(conn, moment, settings).records.items()}
+
+
+def _claims_by_source(
+    conn: Connection, moment: Moment, names: Names
+) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
+    """Each source's claims and the relays of it by others, and the name it is shown
+    under: the name of its earliest claim, as it was written there."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"claims": 0, "relayed_by_others": 0})
+    shown: dict[str, str] = {}
+    c = claims.c
+    # Grouped in the database: a million claims come back as their distinct spellings.
+    query = (
+        select(c.source, c.source_key, c.cites, c.cites_key, func.count(), func.min(c.position))
+        .where(live(moment))
+        .group_by(c.source, c.source_key, c.cites, c.cites_key)
+        .order_by(func.min(c.position))
+    )
+    for row in conn.execute(query):
+        source = names.source(row.source_key)
+        counts[source]["claims"] += row[4]
+        shown.setdefault(source, row.source)
+        if row.cites_key is not None:
+            origin = names.source(row.cites_key)
+            if origin != source:
+                counts[origin]["relayed_by_others"] += row[4]
+                shown.setdefault(origin, row.cites)
+    return counts, shown
 
 
 def audit_log(

@@ -67,7 +67,6 @@ class Record:
     relay_calls: list[Call] = field(default_factory=list)
     prior: float = 0.0
     reliability: float = 0.0
-    brier: float | None = None
 
     @property
     def right(self) -> int:
@@ -77,25 +76,49 @@ class Record:
     def wrong(self) -> int:
         return len(self.calls) - self.right
 
-    @property
-    def hit_rate(self) -> float | None:
-        return self.right / len(self.calls) if self.calls else None
+    def tally(self) -> Tally:
+        """The record's counts, as a league table reads them."""
+        return Tally(
+            scored=len(self.calls),
+            right=self.right,
+            agreed=sum(agreed(c.kind, c.happened) for c in self.calls),
+            relayed_scored=len(self.relay_calls),
+            relayed_right=sum(c.right for c in self.relay_calls),
+            prior=self.prior,
+            reliability=self.reliability,
+        )
 
     def to_dict(self) -> dict[str, object]:
-        relay_right = sum(c.right for c in self.relay_calls)
+        return {"source": self.source, **self.tally().to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A source's track record as counts: its own calls (scored, right, and agreed: the
+    stance matched what happened, whatever the horizon), the calls it relayed, and the
+    reliability its own calls taught from its prior."""
+
+    scored: int
+    right: int
+    agreed: int
+    relayed_scored: int
+    relayed_right: int
+    prior: float
+    reliability: float
+
+    def to_dict(self) -> dict[str, object]:
         return {
-            "source": self.source,
-            "scored": len(self.calls),
+            "scored": self.scored,
             "right": self.right,
-            "wrong": self.wrong,
-            "hit_rate": self.hit_rate,
-            "brier": self.brier,
+            "wrong": self.scored - self.right,
+            "hit_rate": self.right / self.scored if self.scored else None,
+            "brier": brier_of(self.scored, self.agreed, self.reliability),
             "reliability": self.reliability,
             "prior_reliability": self.prior,
-            "learned": bool(self.calls),
-            "relayed_scored": len(self.relay_calls),
-            "relayed_right": relay_right,
-            "relayed_wrong": len(self.relay_calls) - relay_right,
+            "learned": bool(self.scored),
+            "relayed_scored": self.relayed_scored,
+            "relayed_right": self.relayed_right,
+            "relayed_wrong": self.relayed_scored - self.relayed_right,
         }
 
 
@@ -172,7 +195,7 @@ def posterior(prior: float, strength: float, right: int, wrong: int) -> float:
 
 
 def records(calls: Iterable[Call], settings: Settings) -> dict[str, Record]:
-    """Every scored source's record: calls, reliability and Brier score."""
+    """Every scored source's record: calls and reliability."""
     found: dict[str, Record] = {}
     for call in calls:
         record = found.setdefault(call.source_key, Record(call.source_key, call.source))
@@ -182,20 +205,24 @@ def records(calls: Iterable[Call], settings: Settings) -> dict[str, Record]:
         record.reliability = posterior(
             record.prior, settings.reliability_prior_strength, record.right, record.wrong
         )
-        record.brier = brier(record.calls, record.reliability)
     return found
 
 
-def brier(calls: list[Call], reliability: float) -> float | None:
-    """How far the source's reliability, read as a forecast of each call, was from what
-    happened: a report forecasts the move at the reliability, a denial at its complement."""
-    if not calls:
+def agreed(kind: str, happened: bool) -> bool:
+    """The stance matched what happened: a report of a move that happened, a denial of one
+    that did not (whatever the horizon)."""
+    return happened if kind == REPORT else not happened
+
+
+def brier_of(scored: int, agreed: int, reliability: float) -> float | None:
+    """How far the source's reliability, read as a forecast of each of its calls, was from
+    what happened (mean squared): a report forecasts the move at the reliability, a denial
+    at its complement, so an agreeing call misses by 1 - reliability and any other by the
+    reliability itself."""
+    if not scored:
         return None
-    total = 0.0
-    for call in calls:
-        forecast = reliability if call.kind == REPORT else 1.0 - reliability
-        total += (forecast - float(call.happened)) ** 2
-    return total / len(calls)
+    hit, miss = (1.0 - reliability) ** 2, reliability**2
+    return (agreed * hit + (scored - agreed) * miss) / scored
 
 
 def learned(settings: Settings, found: Mapping[str, Record]) -> Settings:

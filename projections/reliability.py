@@ -15,7 +15,19 @@ from datetime import date
 from itertools import groupby
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Date, bindparam, func, select, text, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 
 from projections import bulk
 from projections import records as track
@@ -322,3 +334,54 @@ def records_through_time(
         return RecordsThroughTime(stored_days(conn, source_keys, since, until))
     scored = scored_calls(conn, source_keys, until)
     return RecordsThroughTime(record_days_of(scored, settings.horizon_days))
+
+
+def tallies_on(conn: Connection, day: date, settings: Settings) -> dict[str, track.Tally]:
+    """Every source's track record as counts on a day, from the calls that held then: one
+    grouped pass over the calls model instead of working every rumour's outcome out again
+    (which took `rumour sources` 33 s and 1 GB at a million events)."""
+    in_time = and_(calls.c.happened, calls.c.lead_days <= settings.horizon_days)
+    report = calls.c.kind == REPORT
+    right = case((report, case((in_time, 1), else_=0)), else_=case((in_time, 0), else_=1))
+    agreed = case(
+        (report, case((calls.c.happened, 1), else_=0)), else_=case((calls.c.happened, 0), else_=1)
+    )
+    source: Any = calls.c.source_key
+    if conn.dialect.name == "sqlite":
+        # Grouped by the key itself, SQLite walks the (source_key, valid_from) index and
+        # fetches every call from the table in that order: 7 s at 1M. Behind the unary
+        # plus (a no-op) it reads the table in one pass and sorts: 1.1 s.
+        source = literal_column("+calls.source_key")
+    query = (
+        select(
+            calls.c.source_key,
+            calls.c.relayed,
+            func.count(),
+            func.sum(right),
+            func.sum(agreed),
+        )
+        .where(calls.c.valid_from <= day, or_(calls.c.valid_to.is_(None), calls.c.valid_to > day))
+        .group_by(source, calls.c.relayed)
+    )
+    own: dict[str, tuple[int, int, int]] = {}
+    relayed: dict[str, tuple[int, int]] = {}
+    for key, was_relayed, scored, right_ones, agreeing in conn.execute(query):
+        if was_relayed:
+            relayed[key] = (scored, right_ones)
+        else:
+            own[key] = (scored, right_ones, agreeing)
+    tallies = {}
+    for key in own.keys() | relayed.keys():
+        scored, right_ones, agreeing = own.get(key, (0, 0, 0))
+        prior = settings.reliability_for(key)
+        strength = settings.reliability_prior_strength
+        tallies[key] = track.Tally(
+            scored=scored,
+            right=right_ones,
+            agreed=agreeing,
+            relayed_scored=relayed.get(key, (0, 0))[0],
+            relayed_right=relayed.get(key, (0, 0))[1],
+            prior=prior,
+            reliability=track.posterior(prior, strength, right_ones, scored - right_ones),
+        )
+    return tallies

@@ -15,6 +15,7 @@ from conftest import NOW
 from ledger.aliases import make_alias
 from ledger.claims import make_retraction
 from projections.aliases import names_in_force
+from projections.audit import league
 from projections.board import Moment, board, explain_rumour, timeline
 from projections.calls import call_rows, episodes, stored_call_rows
 from projections.evidence import Catalogue, evidence_by_move, rivals
@@ -90,6 +91,9 @@ def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_cla
                 fast = explain_rumour(conn, ref, now, DEFAULTS)
                 slow = explain_rumour(conn, ref, worked, DEFAULTS)
                 assert fast.to_dict() == slow.to_dict()
+            # The league table of sources, with the default horizon and another.
+            for wanted in (DEFAULTS, Settings(horizon_days=30, reliability_prior_strength=2)):
+                assert league(conn, now, wanted) == league(conn, worked, wanted)
 
 
 def days_to_check(lines: list[dict]) -> list[date]:
@@ -203,10 +207,17 @@ def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(le
         found = learned_from_counts(wanted, records.counts)
         return {k: round(v, 4) for k, v in found.reliabilities.items()}
 
+    def tabled(day: str, horizon: float = 365) -> dict[str, float]:
+        wanted = Settings(horizon_days=horizon)
+        with ledger.reading() as conn:
+            table = league(conn, Moment(date.fromisoformat(day)), wanted)
+        return {r["source"].lower(): round(r["reliability"], 4) for r in table if r["learned"]}
+
     wrong_once, right_once = round(3.5 / 11, 4), round(4.5 / 11, 4)
     for day in ("2024-02-04", "2024-02-05", "2024-04-01", "2024-05-31", "2024-06-01"):
         for horizon in (365, 400):
             assert swept(day, horizon) == learned(day, horizon), (day, horizon)
+            assert tabled(day, horizon) == learned(day, horizon), (day, horizon)
     assert learned("2024-02-04") == {}
     assert learned("2024-02-05") == {"bild": wrong_once}
     assert learned("2024-02-05", horizon=400) == {"bild": right_once}
