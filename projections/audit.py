@@ -15,7 +15,7 @@ from ledger.names import name_key
 from projections import records as track
 from projections import reliability
 from projections.aliases import Names
-from projections.board import Weighing, weigh
+from projections.board import Weighing, weigh, weigh_move
 from projections.claims import naive_utc
 from projections.evidence import Moment, MoveKey, live, names_at
 from projections.likelihood import Settings
@@ -144,7 +144,7 @@ def rumour_audit(
     conn: Connection, ref: RumourRef, moment: Moment, settings: Settings
 ) -> dict[str, Any]:
     """Who said what about one move, grouped by origin with relays, and who was right."""
-    weighing = weigh(conn, moment, settings, origins_of=ref)
+    weighing = weigh_move(conn, ref, moment, settings)
     move = weighing.found.of(ref.id)
     rows = conn.execute(
         select(claims)

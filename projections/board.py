@@ -15,7 +15,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -163,14 +163,23 @@ def weigh_one(conn: Connection, ref: RumourRef, moment: Moment, settings: Settin
     size of the ledger; as it stood at a past recording time, they are worked out again."""
     if moment.known_at is not None:
         return weigh(conn, moment, settings, origins_of=ref)
+    weighing = weigh_move(conn, ref, moment, settings)
+    move = weighing.found.of(ref.id)
+    origins = {e.origin_key for e in weighing.evidence.get(move.key, [])}
+    learned = reliability.learned_on(conn, moment.as_of, settings, origins)
+    return replace(weighing, settings=learned)
+
+
+def weigh_move(conn: Connection, ref: RumourRef, moment: Moment, settings: Settings) -> Weighing:
+    """One rumour's move, its claims and its rivals' confirmations as of a moment, without
+    its sources' track records (the settings as given): what its outcome and the calls on
+    it need, read in a few indexed queries at any recording time."""
     names = names_at(conn, moment)
     found = catalogue(conn, names, related_to=rumours_row(conn, ref.id))
     move = found.of(ref.id)
     evidence = evidence_by_move(conn, found, moment, move.ids)
     rival = rivals(conn, moment, found, [move])
-    origins = {e.origin_key for e in evidence.get(move.key, [])}
-    learned = reliability.learned_on(conn, moment.as_of, settings, origins)
-    return Weighing(moment, found, evidence, rival, {}, learned)
+    return Weighing(moment, found, evidence, rival, {}, settings)
 
 
 def board(

@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ledger.aliases import make_alias, make_unalias
@@ -324,3 +324,26 @@ def test_aliasing_two_names_then_querying_either_gives_the_same_record(open_fres
                 one = source_audit(conn, "Oracle", LATER, DEFAULTS)
                 other = source_audit(conn, "Echo", LATER, DEFAULTS)
                 assert one == other
+
+
+@LAWS
+@given(ledgers(), st.integers(0, 330))
+@example(INVENTED, 330)  # rivals' confirmations end rumours, for a player and a coach
+def test_a_rumours_audit_reads_only_its_move_and_says_what_the_whole_ledger_says(
+    open_fresh, objs, offset
+):
+    from projections import audit
+    from projections.board import weigh
+    from projections.tables import rumours
+
+    moment = Moment(date(2024, 1, 1) + timedelta(days=offset))
+    with open_fresh() as ledger:
+        load(ledger, objs)
+        with ledger.reading() as conn:
+            ids = [row.id for row in conn.execute(rumours.select())]
+            narrow = [rumour_audit(conn, find_rumour(conn, i), moment, DEFAULTS) for i in ids]
+            with pytest.MonkeyPatch.context() as patch:
+                whole = lambda conn, ref, moment, settings: weigh(conn, moment, settings)  # noqa: E731
+                patch.setattr(audit, "weigh_move", whole)
+                wide = [rumour_audit(conn, find_rumour(conn, i), moment, DEFAULTS) for i in ids]
+    assert narrow == wide
