@@ -15,7 +15,7 @@ from ledger.names import name_key
 from projections import records as track
 from projections import reliability
 from projections.aliases import Names
-from projections.board import Weighing, weigh, weigh_move
+from projections.board import Weighing, weigh, weigh_move, weigh_moves
 from projections.claims import naive_utc
 from projections.evidence import Moment, MoveKey, live, names_at
 from projections.likelihood import Settings
@@ -51,15 +51,23 @@ def known_sources(conn: Connection) -> dict[str, str]:
     return names
 
 
-def resolve_source(conn: Connection, weighing: Weighing, name: str) -> tuple[str, list[str]]:
+def resolve_source(conn: Connection, names: Names, name: str) -> tuple[str, list[str]]:
     """The canonical key of a source and every spelling of it; unknown names get suggestions."""
-    names = weighing.found.names
     canonical = names.source(name_key(name))
     spellings = names.aliases_of(AliasKind.SOURCE, canonical)
-    known = known_sources(conn)
-    if not any(s in known for s in spellings):
-        raise UnknownName(_unknown("source", name, list(known.values())))
+    if _shown_name(conn, spellings) is None:
+        raise UnknownName(_unknown("source", name, list(known_sources(conn).values())))
     return canonical, spellings
+
+
+def _shown_name(conn: Connection, spellings: list[str]) -> str | None:
+    """The name the earliest claim by or citing one of these spellings wrote, if any."""
+    c = claims.c
+    by = select(c.source.label("name"), c.position).where(c.source_key.in_(spellings))
+    citing = select(c.cites.label("name"), c.position).where(c.cites_key.in_(spellings))
+    first = [conn.execute(query.order_by(c.position).limit(1)).first() for query in (by, citing)]
+    found = [row for row in first if row is not None]
+    return min(found, key=lambda row: row.position).name if found else None
 
 
 def _unknown(kind: str, name: str, candidates: list[str]) -> str:
@@ -79,9 +87,11 @@ def _unknown(kind: str, name: str, candidates: list[str]) -> str:
 
 
 def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings) -> dict[str, Any]:
-    """Every claim by a source and every relay of it, in date order, with its track record."""
-    weighing = weigh(conn, moment, settings)
-    canonical, spellings = resolve_source(conn, weighing, name)
+    """Every claim by a source and every relay of it, in date order, with its track record.
+
+    Its calls are all on the moves of these claims, so only those moves are read."""
+    names = names_at(conn, moment)
+    canonical, spellings = resolve_source(conn, names, name)
     query = (
         select(claims, rumours.c.label)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
@@ -92,9 +102,11 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         )
         .order_by(claims.c.published, claims.c.position)
     )
+    rows = conn.execute(query).all()
+    weighing = weigh_moves(conn, moment, settings, [row.rumour_id for row in rows])
     own, relayed = [], []
     outcomes: dict[MoveKey, str] = {}
-    for row in conn.execute(query):
+    for row in rows:
         key = weighing.found.key_of[row.rumour_id]
         if key not in outcomes:
             outcomes[key] = outcome_word(weighing, key)
@@ -105,11 +117,13 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
             "outcome": outcomes[key],
         }
         (own if row.source_key in spellings else relayed).append(entry)
-    record = weighing.records.get(canonical) or track.Record(canonical, name)
+    found = weighing.found.moves
+    calls = track.all_calls(found, weighing.evidence, weighing.rivals, moment.as_of, settings)
+    theirs = sorted((c for c in calls if c.source_key == canonical), key=_call_order)
+    record = track.records(theirs, settings).get(canonical) or track.Record(canonical, name)
     if not record.calls:
-        record.prior = settings.reliability_for(canonical)
-        record.reliability = weighing.settings.reliability_for(canonical)
-    shown = known_sources(conn).get(canonical) or weighing.found.names.canonical_name(
+        record.prior = record.reliability = settings.reliability_for(canonical)
+    shown = _shown_name(conn, [canonical]) or names.canonical_name(
         AliasKind.SOURCE, canonical, name
     )
     return {
@@ -126,6 +140,10 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         "calls": [_call_dict(c) for c in record.calls],
         "relayed_calls": [_call_dict(c) for c in record.relay_calls],
     }
+
+
+def _call_order(call: track.Call) -> tuple[Any, ...]:
+    return (call.published, call.label, call.claim_id, call.relayed)
 
 
 def _call_dict(call: track.Call) -> dict[str, Any]:

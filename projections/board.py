@@ -14,7 +14,7 @@ import heapq
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -168,6 +168,32 @@ def weigh_one(conn: Connection, ref: RumourRef, moment: Moment, settings: Settin
     origins = {e.origin_key for e in weighing.evidence.get(move.key, [])}
     learned = reliability.learned_on(conn, moment.as_of, settings, origins)
     return replace(weighing, settings=learned)
+
+
+def weigh_moves(
+    conn: Connection, moment: Moment, settings: Settings, rumour_ids: Iterable[str]
+) -> Weighing:
+    """The moves of some rumours, their claims and their rivals' confirmations as of a
+    moment, without any source's track record (the settings as given): what those moves'
+    outcomes and the calls on them need, whatever the size of the rest of the ledger."""
+    names = names_at(conn, moment)
+    ids = sorted(set(rumour_ids))
+    subjects = {
+        key
+        for chunk in chunked(ids)
+        for row in conn.execute(select(rumours.c.subject_key).where(rumours.c.id.in_(chunk)))
+        for key in names.aliases_of(AliasKind.PERSON, names.person(row.subject_key))
+    }
+    rows = [
+        row
+        for chunk in chunked(sorted(subjects))
+        for row in conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk)))
+    ]
+    found = Catalogue(rows, names)
+    moves = {found.key_of[i]: found.moves[found.key_of[i]] for i in ids}.values()
+    members = [r.id for move in moves for r in move.members]
+    evidence = evidence_by_move(conn, found, moment, members)
+    return Weighing(moment, found, evidence, rivals(conn, moment, found, moves), {}, settings)
 
 
 def weigh_move(conn: Connection, ref: RumourRef, moment: Moment, settings: Settings) -> Weighing:

@@ -347,3 +347,25 @@ def test_a_rumours_audit_reads_only_its_move_and_says_what_the_whole_ledger_says
                 patch.setattr(audit, "weigh_move", whole)
                 wide = [rumour_audit(conn, find_rumour(conn, i), moment, DEFAULTS) for i in ids]
     assert narrow == wide
+
+
+@LAWS
+@given(ledgers(), st.integers(0, 330))
+@example(INVENTED, 330)
+def test_a_sources_audit_reads_only_the_moves_it_spoke_of_and_says_what_the_whole_ledger_says(
+    open_fresh, objs, offset
+):
+    from projections import audit
+    from projections.board import weigh
+
+    moment = Moment(date(2024, 1, 1) + timedelta(days=offset))
+    spoken = sorted({o["source"] for o in objs} | {o["cites"] for o in objs if o.get("cites")})
+    with open_fresh() as ledger:
+        load(ledger, objs)
+        with ledger.reading() as conn:
+            narrow = [source_audit(conn, name, moment, DEFAULTS) for name in spoken]
+            with pytest.MonkeyPatch.context() as patch:
+                whole = lambda conn, moment, settings, ids: weigh(conn, moment, settings)  # noqa: E731
+                patch.setattr(audit, "weigh_moves", whole)
+                wide = [source_audit(conn, name, moment, DEFAULTS) for name in spoken]
+    assert narrow == wide
