@@ -3,15 +3,16 @@ resolved, exactly as the board stood on those days, against two baselines."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from projections import records as track
+from projections import reliability
 from projections.board import Weighing, weigh
-from projections.evidence import Moment
+from projections.evidence import Moment, Rumoured, catalogue, evidence_by_move, names_at, rivals
 from projections.likelihood import Settings
 from projections.scoring import summary
 
@@ -47,23 +48,55 @@ def forecasts(
 ) -> list[Forecast]:
     """Every resolved rumour, at each offset before its resolution on which it was on the
     board (at least one claim published by then)."""
-    final = weigh(conn, moment, settings)
+    final = _every_move(conn, moment, settings)
     wanted: dict[date, list[tuple[Any, track.Outcome, int]]] = {}
     for key, move in final.found.moves.items():
         evidence = final.evidence.get(key, [])
         result = track.outcome(move, evidence, final.rivals, moment.as_of) if evidence else None
         if result is None:
             continue
+        first = min(e.published for e in evidence)
         for offset in offsets:
             day = result.resolved_on - timedelta(days=offset)
-            if evidence and evidence[0].published <= day:
+            if first <= day:
                 wanted.setdefault(day, []).append((move, result, offset))
     made = []
     for day in sorted(wanted):
-        then = weigh(conn, Moment(day, moment.known_at), settings)
+        then = _then(conn, final, day, [move for move, _, _ in wanted[day]], settings)
         for move, result, offset in wanted[day]:
             made.append(_forecast(then, move.key, move.ref.label, result, offset, day, settings))
     return made
+
+
+def _every_move(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
+    """Every move, its claims and the rivals' confirmations as of the moment; with the
+    sources' records only if the ledger is asked as it stood at a past recording time."""
+    if moment.known_at is not None:
+        return weigh(conn, moment, settings)
+    names = names_at(conn, moment)
+    found = catalogue(conn, names)
+    evidence = evidence_by_move(conn, found, moment)
+    return Weighing(moment, found, evidence, rivals(conn, moment, found), {}, settings)
+
+
+def _then(
+    conn: Connection, final: Weighing, day: date, moves: list[Rumoured], settings: Settings
+) -> Weighing:
+    """The board as it stood on a day, as far as these moves go: their claims published by
+    then (`Weighing.explain` keeps those) with their sources' records as of that day, read
+    from the calls model. As known at a past recording time, the whole ledger is weighed
+    again for the day."""
+    moment = Moment(day, final.moment.known_at)
+    if moment.known_at is not None:
+        return weigh(conn, moment, settings)
+    origins = {
+        e.origin_key
+        for move in moves
+        for e in final.evidence.get(move.key, [])
+        if e.published <= day
+    }
+    learned = reliability.learned_on(conn, day, settings, origins)
+    return replace(final, moment=moment, settings=learned)
 
 
 def _forecast(

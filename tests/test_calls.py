@@ -17,6 +17,7 @@ from ledger.claims import make_retraction
 from projections.aliases import names_in_force
 from projections.audit import league
 from projections.board import Moment, board, explain_rumour, timeline
+from projections.calibration import forecasts
 from projections.calls import call_rows, episodes, stored_call_rows
 from projections.evidence import Catalogue, evidence_by_move, rivals
 from projections.likelihood import Settings
@@ -94,6 +95,11 @@ def test_records_read_from_the_calls_model_equal_records_worked_out_from_the_cla
             # The league table of sources, with the default horizon and another.
             for wanted in (DEFAULTS, Settings(horizon_days=30, reliability_prior_strength=2)):
                 assert league(conn, now, wanted) == league(conn, worked, wanted)
+            # The board as it stood before each resolution, as `rumour score` reads it.
+            offsets = (30, 7, 1)
+            assert forecasts(conn, now, DEFAULTS, offsets) == forecasts(
+                conn, worked, DEFAULTS, offsets
+            )
 
 
 def days_to_check(lines: list[dict]) -> list[date]:
