@@ -100,18 +100,27 @@ def weigh(
 ) -> Weighing:
     """Read what a moment's answers need: the whole ledger, or (for one rumour) only the
     rumours its sources spoke about, whose outcomes make their track records."""
-    names = names_at(conn, moment)
     if origins_of is None:
-        found = catalogue(conn, names)
-        scope_ids = None
+        read = weigh_every_move(conn, moment, settings)
     else:
+        names = names_at(conn, moment)
         found = _catalogue_around(conn, names, moment, origins_of)
         scope_ids = [r.id for move in found.moves.values() for r in move.members]
-    evidence = evidence_by_move(conn, found, moment, scope_ids)
-    rival = rivals(conn, moment, found, None if origins_of is None else found.moves.values())
-    calls = track.all_calls(found.moves, evidence, rival, moment.as_of, settings)
+        evidence = evidence_by_move(conn, found, moment, scope_ids)
+        rival = rivals(conn, moment, found, found.moves.values())
+        read = Weighing(moment, found, evidence, rival, {}, settings)
+    calls = track.all_calls(read.found.moves, read.evidence, read.rivals, moment.as_of, settings)
     known = track.records(calls, settings)
-    return Weighing(moment, found, evidence, rival, known, track.learned(settings, known))
+    return replace(read, records=known, settings=track.learned(settings, known))
+
+
+def weigh_every_move(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
+    """Every move, its claims and the rivals' confirmations as of a moment, without any
+    source's track record (the settings as given)."""
+    names = names_at(conn, moment)
+    found = catalogue(conn, names)
+    evidence = evidence_by_move(conn, found, moment)
+    return Weighing(moment, found, evidence, rivals(conn, moment, found), {}, settings)
 
 
 def _catalogue_around(conn: Connection, names: Any, moment: Moment, ref: RumourRef) -> Catalogue:
@@ -141,9 +150,14 @@ def _catalogue_around(conn: Connection, names: Any, moment: Moment, ref: RumourR
         for found in conn.execute(touched):
             subject = names.person(found.subject_key)
             subjects.update(names.aliases_of(AliasKind.PERSON, subject))
+    return _catalogue_of(conn, names, subjects)
+
+
+def _catalogue_of(conn: Connection, names: Any, subject_keys: set[str]) -> Catalogue:
+    """Every move of these subjects (their keys, every spelling)."""
     rows = [
         row
-        for chunk in chunked(sorted(subjects))
+        for chunk in chunked(sorted(subject_keys))
         for row in conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk)))
     ]
     return Catalogue(rows, names)
@@ -184,12 +198,7 @@ def weigh_moves(
         for row in conn.execute(select(rumours.c.subject_key).where(rumours.c.id.in_(chunk)))
         for key in names.aliases_of(AliasKind.PERSON, names.person(row.subject_key))
     }
-    rows = [
-        row
-        for chunk in chunked(sorted(subjects))
-        for row in conn.execute(select(rumours).where(rumours.c.subject_key.in_(chunk)))
-    ]
-    found = Catalogue(rows, names)
+    found = _catalogue_of(conn, names, subjects)
     moves = {found.key_of[i]: found.moves[found.key_of[i]] for i in ids}.values()
     members = [r.id for move in moves for r in move.members]
     evidence = evidence_by_move(conn, found, moment, members)

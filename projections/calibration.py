@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 
 from projections import records as track
 from projections import reliability
-from projections.board import Weighing, weigh
-from projections.evidence import Moment, Rumoured, catalogue, evidence_by_move, names_at, rivals
+from projections.board import Weighing, weigh, weigh_every_move
+from projections.evidence import Moment, Rumoured
 from projections.likelihood import Settings
 from projections.scoring import summary
 
@@ -48,7 +48,7 @@ def forecasts(
 ) -> list[Forecast]:
     """Every resolved rumour, at each offset before its resolution on which it was on the
     board (at least one claim published by then)."""
-    final = _every_move(conn, moment, settings)
+    final = weigh_every_move(conn, moment, settings)
     wanted: dict[date, list[tuple[Any, track.Outcome, int]]] = {}
     for key, move in final.found.moves.items():
         evidence = final.evidence.get(key, [])
@@ -66,17 +66,6 @@ def forecasts(
         for move, result, offset in wanted[day]:
             made.append(_forecast(then, move.key, move.ref.label, result, offset, day, settings))
     return made
-
-
-def _every_move(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
-    """Every move, its claims and the rivals' confirmations as of the moment; with the
-    sources' records only if the ledger is asked as it stood at a past recording time."""
-    if moment.known_at is not None:
-        return weigh(conn, moment, settings)
-    names = names_at(conn, moment)
-    found = catalogue(conn, names)
-    evidence = evidence_by_move(conn, found, moment)
-    return Weighing(moment, found, evidence, rivals(conn, moment, found), {}, settings)
 
 
 def _then(

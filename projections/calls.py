@@ -44,6 +44,7 @@ from projections.evidence import (
 from projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
 from projections.reliability import (
     DEFAULT_HORIZON,
+    RIGHT,
     Scored,
 )
 from projections.spread import spread
@@ -289,9 +290,6 @@ def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: R
 # (as reliability.record_days_of does in Python for other horizons): a call counts from
 # its valid_from day and stops counting on its valid_to day; a day's record is the running
 # sum of those changes. Set-based: a sweep in Python over 4.3 million calls took 40 s at 1M.
-_RIGHT = """CASE WHEN happened AND lead_days <= :horizon
-    THEN CASE WHEN kind = :report THEN 1 ELSE 0 END
-    ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END"""
 _RECORD_DAYS = f"""
 INSERT INTO record_days (source_key, day, scored, "right")
 SELECT source_key, day,
@@ -302,10 +300,10 @@ SELECT source_key, day,
 FROM (
     SELECT source_key, day, SUM(scored) AS scored, SUM(hits) AS hits
     FROM (
-        SELECT source_key, valid_from AS day, 1 AS scored, {_RIGHT} AS hits
+        SELECT source_key, valid_from AS day, 1 AS scored, {RIGHT} AS hits
         FROM calls WHERE NOT relayed {{among}}
         UNION ALL
-        SELECT source_key, valid_to, -1, -({_RIGHT})
+        SELECT source_key, valid_to, -1, -({RIGHT})
         FROM calls WHERE NOT relayed AND valid_to IS NOT NULL {{among}}
     ) AS changes
     GROUP BY source_key, day

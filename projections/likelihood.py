@@ -581,16 +581,8 @@ class DayByDay:
                 party = self._first_party(key, count)
                 weight = weight_of(count.claim.kind, reliability_for(key), party, self.settings)
                 weights[key] = (weight, count.claim.published.toordinal())
-        today, half_life, decays = day.toordinal(), self.settings.half_life_days, self.decays
-        log_odds = []
-        for weight, published in weights.values():
-            days = today - published
-            kept = decays.get(days)
-            if kept is None:
-                kept = decays[days] = decay_after(days, half_life)
-            log_odds.append(weight * kept + 0.0)
-        # As `explain`: the same terms, summed exactly, so the two agree to the last bit.
-        return _sigmoid(self.prior_log_odds + math.fsum(log_odds))
+        half_life = self.settings.half_life_days
+        return _aged(self.prior_log_odds, weights.values(), day.toordinal(), half_life, self.decays)
 
     def _first_party(self, origin_key: str, count: Count) -> bool:
         return count.on_record or origin_key in self.parties
@@ -608,18 +600,31 @@ class Ageing:
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days
         self.prior_log_odds = _logit(settings.prior)
-        self.decays: dict[int, float] = {}
+        self.decays: dict[int, float] = {}  # by days of ageing
 
     def likelihood(self, counted: Iterable[tuple[float, int]]) -> float:
         """The likelihood of counted claims given as (weight, published day's ordinal)."""
-        decays = self.decays
-        log_odds = []
-        for weight, day in counted:
-            kept = decays.get(day)
-            if kept is None:
-                kept = decays[day] = decay_after(self.as_of - day, self.half_life)
-            log_odds.append(weight * kept + 0.0)
-        return _sigmoid(self.prior_log_odds + math.fsum(log_odds))
+        return _aged(self.prior_log_odds, counted, self.as_of, self.half_life, self.decays)
+
+
+def _aged(
+    prior_log_odds: float,
+    counted: Iterable[tuple[float, int]],
+    today: int,
+    half_life: float,
+    decays: dict[int, float],
+) -> float:
+    """The likelihood on a day (an ordinal) of counted claims given as (weight, published
+    day's ordinal), each age's decay worked out once into `decays`: the same terms as
+    `explain`'s, summed exactly, so the two agree to the last bit."""
+    log_odds = []
+    for weight, published in counted:
+        days = today - published
+        kept = decays.get(days)
+        if kept is None:
+            kept = decays[days] = decay_after(days, half_life)
+        log_odds.append(weight * kept + 0.0)
+    return _sigmoid(prior_log_odds + math.fsum(log_odds))
 
 
 class Ceiling:
