@@ -569,7 +569,7 @@ def timeline(
         from ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
-    records = _records_through_time(conn, weighing, {e.origin_key for e in evidence}, start, end)
+    records = _records_through_time(conn, weighing, _first_needed(evidence, start), end)
     resolutions = weighing.rivals.resolutions(move.key, move.move.role)
     unfolding = DayByDay(move.move, evidence, settings, resolutions)
     reliability_for = partial(reliability.reliability_from_counts, settings, records.counts)
@@ -600,18 +600,34 @@ def timeline(
     return points
 
 
+def _first_needed(evidence: Iterable[Evidence], start: date) -> dict[str, date]:
+    """The first day of a timeline each origin's record is needed: the day of its first
+    claim (no day before counts it), or the timeline's first day. The hottest rumour of a
+    million events read 352,623 record changes from its first day; from each origin's
+    first claim, 209,068."""
+    needed: dict[str, date] = {}
+    for e in evidence:
+        day = max(e.published, start)
+        if day < needed.get(e.origin_key, date.max):
+            needed[e.origin_key] = day
+    return needed
+
+
 def _records_through_time(
-    conn: Connection, weighing: Weighing, origins: set[str], start: date, end: date
+    conn: Connection, weighing: Weighing, needed: dict[str, date], end: date
 ) -> reliability.RecordsThroughTime:
     """The origins' records day by day: from the calls model as the ledger stands now, or
     worked out from the evidence read for a past recording time."""
     settings = weighing.settings
+    origins = set(needed)
     if weighing.moment.known_at is None:
-        return reliability.records_through_time(conn, origins, start, end, settings)
+        return reliability.records_through_time(conn, needed, end, settings)
     moves = weighing.found.moves.values()
     every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
     scored = [c for c in every if c.source_key in origins]
-    return reliability.RecordsThroughTime(reliability.record_days_of(scored, settings.horizon_days))
+    return reliability.RecordsThroughTime.of(
+        reliability.record_days_of(scored, settings.horizon_days)
+    )
 
 
 def _days(start: date, end: date) -> Iterator[date]:

@@ -128,6 +128,45 @@ def test_each_day_of_a_timeline_is_answered_as_why_would_answer_it_that_day(
                     assert point["status"] == asked.status
 
 
+def test_a_timeline_weighs_a_source_by_its_record_from_its_first_claim_on(open_fresh):
+    """Bild reports Mbappé to Real Madrid twice, and in between its report of Alonso to
+    Liverpool comes true: from that day its first report weighs with the better record
+    (a timeline reads each source's record from its first claim on the move, not its last)."""
+
+    def line(kind: str, subject: str, to: str, source: str, days: int) -> dict:
+        return {
+            "type": kind,
+            "subject": subject,
+            "to": to,
+            "role": "coach" if subject == "Xabi Alonso" else "player",
+            "source": source,
+            "date": (START + timedelta(days=days)).isoformat(),
+            "recorded_at": (NOW - timedelta(days=1)).isoformat(),
+        }
+
+    lines = [
+        line("report", "Kylian Mbappé", "Real Madrid", "Bild", 0),
+        line("report", "Xabi Alonso", "Liverpool", "Bild", 10),
+        line("confirmation", "Xabi Alonso", "Liverpool", "Liverpool FC", 40),
+        line("report", "Kylian Mbappé", "Real Madrid", "Bild", 100),
+    ]
+    with open_fresh() as ledger:
+        load(ledger, [json.dumps(o) for o in lines])
+        with ledger.reading() as conn:
+            ref = find_rumour(conn, "Mbappé")
+            points = {
+                p["date"]: p
+                for p in timeline(conn, ref, START, START + timedelta(days=120), DEFAULTS)
+            }
+            reliabilities = []
+            for day in (START + timedelta(days=n) for n in (39, 60)):
+                asked = explain_rumour(conn, ref, Moment(day), DEFAULTS)
+                assert points[day.isoformat()]["likelihood"] == round(asked.likelihood, 6)
+                reliabilities.append(asked.contributions[0].reliability)
+            # Between the two days Bild's record, and so the weight of its report, changed.
+            assert reliabilities[0] < reliabilities[1]
+
+
 def stored_calls(ledger) -> list[tuple]:
     with ledger.engine.connect() as conn:
         return sorted(tuple(r) for r in conn.execute(select(calls)))
@@ -208,7 +247,9 @@ def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(le
     def swept(day: str, horizon: float = 365) -> dict[str, float]:
         wanted = Settings(horizon_days=horizon)
         with ledger.reading() as conn:
-            records = records_through_time(conn, ["bild", "marca"], date.min, date.max, wanted)
+            records = records_through_time(
+                conn, dict.fromkeys(["bild", "marca"], date.min), date.max, wanted
+            )
         records.on(date.fromisoformat(day))
         found = learned_from_counts(wanted, records.counts)
         return {k: round(v, 4) for k, v in found.reliabilities.items()}
