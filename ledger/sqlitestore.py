@@ -47,7 +47,9 @@ ERRORS: tuple[tuple[type[sqlite3.Error], type[persistence.PersistenceError]], ..
 )
 # Bound parameters per existence query: far below SQLite's limit on every version.
 IDS_PER_QUERY = 500
-BULK_CACHE_KIB = 65_536
+# SQLite's page cache while an import writes, in KiB: as for the read models' bulk passes
+# (projections/bulk.py), more bought no time.
+BULK_CACHE_KIB = 8_192
 
 
 @contextmanager

@@ -14,8 +14,11 @@ from projections import tracking
 
 Row = tuple[Any, ...]
 # SQLite's page cache for a bulk pass, in KiB (its default is 2 MB): random primary keys
-# and the indexes touch pages all over the tables.
-SQLITE_CACHE_KIB = 65_536
+# touch pages all over the tables. A bigger one bought no time and cost memory: with 64 MB
+# here and for the import's events, a 1M rebuild took 160 s and peaked at 545-583 MB, the
+# import 292 s and 653 MB; with 8 MB, 132-152 s and 499-504 MB, 272 s and 594 MB (SQLite
+# also sizes its sorter, which builds the indexes, by this cache).
+SQLITE_CACHE_KIB = 8_192
 
 
 def tune(conn: Connection) -> None:
