@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -40,6 +40,7 @@ from ledger.errors import (
     UnknownName,
 )
 from ledger.names import name_key
+from ledger.whereabouts import Whereabouts
 
 Clock = Callable[[], datetime]
 # Where a claim id lives, for retractions that name only the claim: answered by the
@@ -57,8 +58,15 @@ IMPORT_CHUNK = 5_000
 # (through its own transaction) if touched again. In a generated 1M-event ledger, 20,000
 # kept means 7,000 reads of 22,000 events in all, and memory for 20,000 rumours, not 277,000.
 AGGREGATES_KEPT = 20_000
-# Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds it.
-Where = dict[int, uuid.UUID]
+
+
+class Where(Protocol):
+    """Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds
+    it: a dict, or an import's Whereabouts."""
+
+    def get(self, claim: int, /) -> uuid.UUID | None: ...
+
+    def __setitem__(self, claim: int, rumour: uuid.UUID, /) -> None: ...
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -152,7 +160,7 @@ class ImportRun:
     now: datetime
     # The aggregates kept, least recently touched first.
     aggregates: dict[uuid.UUID, Any] = field(default_factory=dict)
-    where: Where = field(default_factory=dict)  # every claim of the import so far
+    where: Whereabouts = field(default_factory=Whereabouts)  # every claim so far
     names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
     absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
     snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
@@ -284,6 +292,7 @@ class RumourLedger(Application):
             run.added += changed
             touched.setdefault(aggregate.id, aggregate)
         run.seen += len(chunk)
+        run.where.seal()
         # Stored aggregate by aggregate, in the order first touched, as `save` stores them.
         events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
         if events:
@@ -320,7 +329,7 @@ class RumourLedger(Application):
     def _append(
         self,
         entries: list[Entry],
-        known: Where | None = None,
+        known: dict[int, uuid.UUID] | None = None,
         file: str = "-",
     ) -> int:
         # Optimistic concurrency: another writer may have appended to the same rumour
