@@ -54,6 +54,22 @@ def analyze(conn: Connection, tables: Iterable[Table]) -> None:
         conn.exec_driver_sql(f"ANALYZE {quote(table.name)}")
 
 
+def hand_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim; elsewhere nothing).
+
+    Before a whole rewrite of the per-move models, which peaks with a worker process beside
+    this one: an import's chunks, or the claims model's slices, leave tens of megabytes
+    freed but still held by the process (after a 1M import's chunks, 184 MB held; 136 MB
+    after this, and the import's peak with its worker 534 -> 499 MB)."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library this process already uses
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to ask
+    trim(0)
+
+
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """A bulk pass makes millions of short-lived tuples, dicts and strings, none in a cycle:

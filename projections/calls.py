@@ -347,6 +347,7 @@ def _rewrite_days(conn: Connection, sources: Iterable[str]) -> None:
 def _everything(conn: Connection, names: Names, store: Store | None = None) -> None:
     """Work out every move, a slice of subjects at a time so memory stays flat, the slices
     spread over the machine's cores when the store can be opened from other processes."""
+    bulk.hand_back_freed_memory()
     bulk.tune(conn)
     for table in (calls, standings, record_days):
         conn.execute(delete(table))
