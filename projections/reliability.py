@@ -292,7 +292,7 @@ _CHANGES = {
 def _changes(conn: Connection, needed: Mapping[str, date], until: date) -> Changes:
     """Every change of some sources' records after the first day each is needed, up to a
     day. A busy rumour's big outlets change theirs nearly every day: the hottest rumour of a
-    million events reads 209,068 (352,623 when every source was read from its first claim),
+    million events reads 209,068 (352,623 when every source was read from the first day),
     so they come from the driver's own cursor, in one statement, gathered by day as they
     come (a tuple and a date for each took a fifth of its timeline)."""
     dialect = conn.dialect.name
