@@ -65,7 +65,7 @@ def hand_back_freed_memory() -> None:
 
     try:
         trim = ctypes.CDLL(None).malloc_trim  # the C library this process already uses
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows loads no "None"
         return  # not glibc: nothing to ask
     trim(0)
 
