@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, bindparam, func, select, text, union_all
@@ -338,9 +337,10 @@ class RecordsThroughTime:
 
     @classmethod
     def of(cls, days: Iterable[RecordDay]) -> RecordsThroughTime:
-        """From record days in any order; of two for one source on one day, the later."""
+        """From record days in any order (grouped by day here, the days sorted by the
+        constructor); of two for one source on one day, the later."""
         changes: Changes = {}
-        for found in sorted(days, key=itemgetter(1)):
+        for found in days:
             changes.setdefault(found.day, {})[found.source_key] = (found.right, found.scored)
         return cls(changes)
 

@@ -13,12 +13,21 @@ class NoTrim:
     """A C library without malloc_trim (macOS, musl)."""
 
 
+def refusing(error: Exception):
+    """A ctypes.CDLL that cannot load the C library."""
+
+    def load(name: object) -> object:
+        raise error
+
+    return load
+
+
 @pytest.mark.parametrize(
     "library",
     [
         lambda name: NoTrim(),
-        lambda name: (_ for _ in ()).throw(TypeError("Windows loads no None")),
-        lambda name: (_ for _ in ()).throw(OSError("no such library")),
+        refusing(TypeError("Windows loads no None")),
+        refusing(OSError("no such library")),
     ],
 )
 def test_handing_back_memory_asks_nothing_of_a_library_without_malloc_trim(monkeypatch, library):
