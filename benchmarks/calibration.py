@@ -32,18 +32,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from rumour_ledger.ledger.claims import move_label
+from rumour_ledger.ledger.interchange import read_entries
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections.board import weigh
+from rumour_ledger.projections.bootstrap import open_ledger
+from rumour_ledger.projections.evidence import Moment
+from rumour_ledger.projections.likelihood import DENIAL, REPORT, Evidence, Settings, explain
+from rumour_ledger.projections.scoring import accuracy, auc, brier, log_loss, reliability_table
 
-from ledger.claims import move_label  # noqa: E402
-from ledger.interchange import read_entries  # noqa: E402
-from projections import records as track  # noqa: E402
-from projections.board import weigh  # noqa: E402
-from projections.bootstrap import open_ledger  # noqa: E402
-from projections.evidence import Moment  # noqa: E402
-from projections.likelihood import DENIAL, REPORT, Evidence, Settings, explain  # noqa: E402
-from projections.scoring import accuracy, auc, brier, log_loss, reliability_table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 STANCES = {
     "for": "report",

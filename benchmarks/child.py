@@ -2,10 +2,10 @@
 
     python benchmarks/child.py RESULT.json --db LEDGER import FILE
 
-The command runs through the CLI's own entry point (`cli.main.cli`, as the installed `rumour`
-script does), after the modules it would import lazily have been imported, so the figure is
-the command's own work; start-up is timed too and reported beside it. The parent reads the
-process's peak memory (RSS) from the operating system when it exits.
+The command runs through the CLI's own entry point (`rumour_ledger.cli.main.cli`, as the
+installed `rumour` script does), after the modules it would import lazily have been imported,
+so the figure is the command's own work; start-up is timed too and reported beside it. The
+parent reads the process's peak memory (RSS) from the operating system when it exits.
 
 With BENCH_PROFILE=FILE in the environment the command runs under pyinstrument and its
 profile is written to FILE as text (pip install pyinstrument).
@@ -26,11 +26,11 @@ def main() -> int:
     import eventsourcing.sqlite  # noqa: F401
     import sqlalchemy  # noqa: F401
 
-    import ledger.interchange  # noqa: F401
-    import projections.board
-    import projections.bootstrap
-    import projections.claims  # noqa: F401
-    from cli.main import cli
+    import rumour_ledger.ledger.interchange
+    import rumour_ledger.projections.board
+    import rumour_ledger.projections.bootstrap
+    import rumour_ledger.projections.claims  # noqa: F401
+    from rumour_ledger.cli.main import cli
 
     ready = time.perf_counter()
     profile = os.environ.get("BENCH_PROFILE")

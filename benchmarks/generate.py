@@ -42,7 +42,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from ledger.names import name_key
+from rumour_ledger.ledger.names import name_key
 
 START = date(2014, 7, 1)
 END = date(2025, 6, 30)

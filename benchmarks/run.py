@@ -515,8 +515,8 @@ class Bench:
     def describe_ledger(self, store: str, db: str) -> dict[str, Any]:
         from sqlalchemy import func, select
 
-        from projections.bootstrap import open_ledger
-        from projections.tables import claims, rumours
+        from rumour_ledger.projections.bootstrap import open_ledger
+        from rumour_ledger.projections.tables import claims, rumours
 
         with open_ledger(db, user="bench") as ledger, ledger.reading() as conn:
             counted = func.count().label("claims")
@@ -550,7 +550,7 @@ class Bench:
     def pg_connect(self, db: str) -> Any:
         import psycopg
 
-        from ledger.store import open_store
+        from rumour_ledger.ledger.store import open_store
 
         env = open_store(db).event_env()
         return psycopg.connect(
@@ -653,10 +653,10 @@ class Bench:
     # -- queries in process ----------------------------------------------------------------
 
     def queries(self, db: str, described: dict[str, Any]) -> dict[str, Any]:
-        from projections.board import board, explain_rumour, parse_moment, timeline
-        from projections.bootstrap import open_ledger
-        from projections.config import load_settings
-        from projections.views import find_rumour
+        from rumour_ledger.projections.board import board, explain_rumour, parse_moment, timeline
+        from rumour_ledger.projections.bootstrap import open_ledger
+        from rumour_ledger.projections.config import load_settings
+        from rumour_ledger.projections.views import find_rumour
 
         settings = load_settings(None)
         out: dict[str, Any] = {}

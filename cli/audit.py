@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from cli.likelihood import config_option
-from cli.main import db_option, json_option, open_ledger_for
-from cli.recording import recorder_option
-from cli.render import print_json, print_table, safe, short
+from rumour_ledger.cli.likelihood import config_option
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.recording import recorder_option
+from rumour_ledger.cli.render import print_json, print_table, safe, short
 
 KINDS = ("source", "club", "person")
 
@@ -53,9 +53,9 @@ def audit_source(
 
         rumour audit source Sport --as-of 2025-06-30
     """
-    from projections.audit import source_audit
-    from projections.config import load_settings
-    from projections.evidence import parse_moment
+    from rumour_ledger.projections.audit import source_audit
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.evidence import parse_moment
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -135,10 +135,10 @@ def audit_rumour(
 
         rumour audit rumour "Xabi Alonso -> Real Madrid"
     """
-    from projections.audit import rumour_audit
-    from projections.config import load_settings
-    from projections.evidence import parse_moment
-    from projections.views import find_rumour
+    from rumour_ledger.projections.audit import rumour_audit
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.evidence import parse_moment
+    from rumour_ledger.projections.views import find_rumour
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -201,8 +201,8 @@ def audit_log(
 
         rumour audit log --since 2025-01-01 --recorded-by desk --json
     """
-    from projections.audit import audit_log as trail
-    from projections.evidence import parse_moment
+    from rumour_ledger.projections.audit import audit_log as trail
+    from rumour_ledger.projections.evidence import parse_moment
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         stamp = None if since is None else parse_moment(None, since, ledger.app.today).known_at
@@ -263,9 +263,9 @@ def sources(
 
         rumour sources --sort brier
     """
-    from projections.audit import league
-    from projections.config import load_settings
-    from projections.evidence import parse_moment
+    from rumour_ledger.projections.audit import league
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.evidence import parse_moment
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -346,7 +346,7 @@ def _alias_command(kind: str) -> None:
     def declare(
         ctx: click.Context, name: str, canonical: str, recorded_by: str | None, db: str | None
     ) -> None:
-        from ledger.aliases import make_alias
+        from rumour_ledger.ledger.aliases import make_alias
 
         with open_ledger_for(ctx, db, recorded_by) as ledger:
             changed = ledger.app.declare_alias(make_alias(kind, name, canonical))
@@ -362,7 +362,7 @@ def _alias_command(kind: str) -> None:
     @db_option
     @click.pass_context
     def remove(ctx: click.Context, name: str, recorded_by: str | None, db: str | None) -> None:
-        from ledger.aliases import make_unalias
+        from rumour_ledger.ledger.aliases import make_unalias
 
         with open_ledger_for(ctx, db, recorded_by) as ledger:
             changed = ledger.app.remove_alias(make_unalias(kind, name))
@@ -385,8 +385,8 @@ def aliases_(ctx: click.Context, known_at: str | None, as_json: bool, db: str | 
 
         rumour aliases --json
     """
-    from projections.audit import aliases_in_force
-    from projections.evidence import parse_moment
+    from rumour_ledger.projections.audit import aliases_in_force
+    from rumour_ledger.projections.evidence import parse_moment
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         moment = parse_moment(None, known_at, ledger.app.today)

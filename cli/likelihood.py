@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from cli.main import db_option, json_option, open_ledger_for, plot_option
-from cli.render import print_json, print_table, safe, short
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, plot_option
+from rumour_ledger.cli.render import print_json, print_table, safe, short
 
 STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -87,8 +87,8 @@ def board_(
 
         rumour board --as-of 2024-12-31 --status open --limit 20
     """
-    from projections.board import board, parse_moment
-    from projections.config import load_settings
+    from rumour_ledger.projections.board import board, parse_moment
+    from rumour_ledger.projections.config import load_settings
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -152,9 +152,9 @@ def why(
 
         rumour why "Xabi Alonso -> Real Madrid" --as-of 2024-12-31
     """
-    from projections.board import explain_rumour, parse_moment
-    from projections.config import load_settings
-    from projections.views import find_rumour
+    from rumour_ledger.projections.board import explain_rumour, parse_moment
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.views import find_rumour
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -236,11 +236,11 @@ def timeline(
 
         rumour timeline "Xabi Alonso -> Real Madrid" --from 2024-01-01 --plot alonso.png
     """
-    from ledger.claims import check_date
-    from projections.board import parse_moment
-    from projections.board import timeline as days
-    from projections.config import load_settings
-    from projections.views import find_rumour
+    from rumour_ledger.ledger.claims import check_date
+    from rumour_ledger.projections.board import parse_moment
+    from rumour_ledger.projections.board import timeline as days
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.views import find_rumour
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -249,7 +249,7 @@ def timeline(
         first = None if start is None else check_date("from", start, moment.as_of)
         points = days(conn, ref, first, moment.as_of, settings, moment.known_at)
     if plot is not None:
-        from projections.chart import draw_timeline
+        from rumour_ledger.projections.chart import draw_timeline
 
         draw_timeline(points, ref.label, plot)
     if as_json:

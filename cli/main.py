@@ -33,83 +33,97 @@ class LazyCommand(NamedTuple):
 # must match the commands' own help; tests/test_cli_lazy.py checks that they do.
 COMMANDS: dict[str, LazyCommand] = {
     "alias": LazyCommand(
-        "cli.audit", "alias", "Declare that one name stands for another (recorded as an event)."
+        "rumour_ledger.cli.audit",
+        "alias",
+        "Declare that one name stands for another (recorded as an event).",
     ),
     "aliases": LazyCommand(
-        "cli.audit", "aliases_", "The aliases in force: each name and the name it stands for."
+        "rumour_ledger.cli.audit",
+        "aliases_",
+        "The aliases in force: each name and the name it stands for.",
     ),
     "audit": LazyCommand(
-        "cli.audit",
+        "rumour_ledger.cli.audit",
         "audit",
         "Who claimed what, how it turned out, and the raw trail of entries.",
     ),
     "board": LazyCommand(
-        "cli.likelihood", "board_", "Every rumoured move with its likelihood, most likely first."
+        "rumour_ledger.cli.likelihood",
+        "board_",
+        "Every rumoured move with its likelihood, most likely first.",
     ),
     "confirm": LazyCommand(
-        "cli.recording", "confirm", "Record an official announcement that a move happened."
+        "rumour_ledger.cli.recording",
+        "confirm",
+        "Record an official announcement that a move happened.",
     ),
     "deny": LazyCommand(
-        "cli.recording", "deny", "Record that a source says a move is not happening."
+        "rumour_ledger.cli.recording", "deny", "Record that a source says a move is not happening."
     ),
     "digest": LazyCommand(
-        "cli.trust",
+        "rumour_ledger.cli.trust",
         "digest",
         "Print the ledger digest: a hash over every stored event, in log order.",
     ),
     "export": LazyCommand(
-        "cli.transfer",
+        "rumour_ledger.cli.transfer",
         "export",
         "Write every claim, retraction and alias as JSON Lines, in recorded order.",
     ),
     "import": LazyCommand(
-        "cli.transfer",
+        "rumour_ledger.cli.transfer",
         "import_",
         "Append every event of a JSON Lines FILE (or - for stdin), all or nothing.",
     ),
     "list": LazyCommand(
-        "cli.reading",
+        "rumour_ledger.cli.reading",
         "list_",
         "Every rumour with its counts of reports, denials and confirmations.",
     ),
     "rebuild": LazyCommand(
-        "cli.likelihood", "rebuild", "Rebuild every read model from the first event."
+        "rumour_ledger.cli.likelihood", "rebuild", "Rebuild every read model from the first event."
     ),
     "report": LazyCommand(
-        "cli.recording", "report", "Record that a source reports a move as on or advancing."
+        "rumour_ledger.cli.recording",
+        "report",
+        "Record that a source reports a move as on or advancing.",
     ),
     "retract": LazyCommand(
-        "cli.recording", "retract", "Withdraw a wrong entry by its id (or a unique prefix of it)."
+        "rumour_ledger.cli.recording",
+        "retract",
+        "Withdraw a wrong entry by its id (or a unique prefix of it).",
     ),
     "score": LazyCommand(
-        "cli.score",
+        "rumour_ledger.cli.score",
         "score",
         "Score the board's likelihoods on every rumour that resolved: Brier, log loss, AUC, "
         "a reliability table, and the same for the prior alone and for majority stance.",
     ),
     "show": LazyCommand(
-        "cli.reading", "show", "Every event of one rumour in published-date order."
+        "rumour_ledger.cli.reading", "show", "Every event of one rumour in published-date order."
     ),
     "sources": LazyCommand(
-        "cli.audit",
+        "rumour_ledger.cli.audit",
         "sources",
         "The league table of sources: claims, track record and reliability.",
     ),
     "timeline": LazyCommand(
-        "cli.likelihood",
+        "rumour_ledger.cli.likelihood",
         "timeline",
         "The likelihood of one rumour day by day, with the claims that moved it.",
     ),
     "unalias": LazyCommand(
-        "cli.audit", "unalias", "Make a name stand only for itself again (recorded as an event)."
+        "rumour_ledger.cli.audit",
+        "unalias",
+        "Make a name stand only for itself again (recorded as an event).",
     ),
     "verify": LazyCommand(
-        "cli.trust",
+        "rumour_ledger.cli.trust",
         "verify",
         "Recompute every event's seal from the stored rows and check the append-only triggers.",
     ),
     "why": LazyCommand(
-        "cli.likelihood",
+        "rumour_ledger.cli.likelihood",
         "why",
         "Explain one rumour's likelihood: the prior, then every counted piece of evidence.",
     ),
@@ -166,7 +180,7 @@ class RumourGroup(click.Group):
         return click.Command(name, help=self.lazy_commands[name].summary)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ledger.errors import LedgerError
+        from rumour_ledger.ledger.errors import LedgerError
 
         try:
             return super().invoke(ctx)
@@ -244,7 +258,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 def open_ledger_for(ctx: click.Context, db: str | None, recorded_by: str | None = None):  # type: ignore[no-untyped-def]
     """The ledger named by the command's --db, else the group's, else the default."""
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     location = db or (ctx.find_root().obj or {}).get("db")
     return open_ledger(location, user=recorded_by)

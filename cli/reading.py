@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cli.main import db_option, json_option, open_ledger_for
-from cli.render import print_json, print_table, short
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.render import print_json, print_table, short
 
 
 @click.command(name="list")
@@ -21,7 +21,7 @@ def list_(ctx: click.Context, as_json: bool, db: str | None) -> None:
 
         rumour list --json
     """
-    from projections.views import rumour_list
+    from rumour_ledger.projections.views import rumour_list
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         rows = rumour_list(conn)
@@ -60,7 +60,7 @@ def show(ctx: click.Context, rumour: str, as_json: bool, db: str | None) -> None
 
         rumour show "Xabi Alonso -> Real Madrid"
     """
-    from projections.views import find_rumour, rumour_history
+    from rumour_ledger.projections.views import find_rumour, rumour_history
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cli.main import db_option, open_ledger_for
+from rumour_ledger.cli.main import db_option, open_ledger_for
 
 ROLES = ("player", "coach", "executive", "other")
 
@@ -58,7 +58,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
-    from ledger.claims import Kind, make_claim, make_move
+    from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 
     with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by")) as ledger:
         move = make_move(
@@ -146,8 +146,8 @@ def retract(
 
         rumour retract 6fd07a73 --reason "typed the wrong club"
     """
-    from ledger.claims import make_retraction
-    from projections.views import find_event_id
+    from rumour_ledger.ledger.claims import make_retraction
+    from rumour_ledger.projections.views import find_event_id
 
     with open_ledger_for(ctx, db, recorded_by) as ledger:
         with ledger.reading() as conn:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.likelihood import config_option
-from cli.main import db_option, json_option, open_ledger_for, plot_option
-from cli.render import print_json, print_table
+from rumour_ledger.cli.likelihood import config_option
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, plot_option
+from rumour_ledger.cli.render import print_json, print_table
 
 
 def _offsets(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
@@ -56,10 +56,10 @@ def score(
 
         rumour score --horizon 90,30,7,1 --plot reliability.png
     """
-    from projections.calibration import forecasts
-    from projections.calibration import score as scored
-    from projections.config import load_settings
-    from projections.evidence import parse_moment
+    from rumour_ledger.projections.calibration import forecasts
+    from rumour_ledger.projections.calibration import score as scored
+    from rumour_ledger.projections.config import load_settings
+    from rumour_ledger.projections.evidence import parse_moment
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -72,7 +72,7 @@ def score(
         "forecasts_made": [f.to_dict() for f in made],
     }
     if plot is not None and made:
-        from projections.chart import draw_reliability
+        from rumour_ledger.projections.chart import draw_reliability
 
         draw_reliability(result, plot, f"reliability as of {moment.as_of.isoformat()}")
     if as_json:

@@ -8,8 +8,8 @@ from typing import IO
 
 import click
 
-from cli.main import db_option, json_option, open_ledger_for
-from cli.render import print_json
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.render import print_json
 
 PROGRESS_THRESHOLD = 5_000
 
@@ -30,7 +30,7 @@ def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) 
     """
     from datetime import UTC, datetime
 
-    from ledger.interchange import read_entries
+    from rumour_ledger.ledger.interchange import read_entries
 
     name = getattr(file, "name", None)
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "<stdin>"
@@ -87,7 +87,7 @@ def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> N
             with ledger.reading() as conn:
                 _emit(file, _csv_lines(conn))
             return
-        from ledger.interchange import dump_line
+        from rumour_ledger.ledger.interchange import dump_line
 
         _emit(file, (dump_line(obj) + "\n" for obj in ledger.app.export_entries()))
 
@@ -104,7 +104,7 @@ def _csv_lines(conn):  # type: ignore[no-untyped-def]
     import csv
     import io
 
-    from projections.views import CSV_COLUMNS, claim_table
+    from rumour_ledger.projections.views import CSV_COLUMNS, claim_table
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from cli.main import db_option, json_option
-from cli.render import print_json, safe, short
+from rumour_ledger.cli.main import db_option, json_option
+from rumour_ledger.cli.render import print_json, safe, short
 
 
 def _store(ctx: click.Context, db: str | None) -> Any:
-    from ledger.store import open_store
+    from rumour_ledger.ledger.store import open_store
 
     return open_store(db or (ctx.find_root().obj or {}).get("db"))
 
@@ -30,7 +30,7 @@ def digest(ctx: click.Context, as_json: bool, db: str | None) -> None:
 
         rumour digest > ledger-digest-2025-06-01.txt
     """
-    from ledger.integrity import digest_store
+    from rumour_ledger.ledger.integrity import digest_store
 
     value, streams = digest_store(_store(ctx, db))
     if as_json:
@@ -61,8 +61,8 @@ def verify(ctx: click.Context, since: str | None, as_json: bool, db: str | None)
 
         rumour verify --digest "$(cat ledger-digest-2025-06-01.txt)"
     """
-    from ledger.errors import LedgerError
-    from ledger.integrity import verify_store
+    from rumour_ledger.ledger.errors import LedgerError
+    from rumour_ledger.ledger.integrity import verify_store
 
     report = verify_store(_store(ctx, db), since=since)
     if as_json:

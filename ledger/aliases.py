@@ -11,10 +11,10 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.chain import GENESIS, seal
-from ledger.claims import NAMESPACE, check_name
-from ledger.errors import InvalidClaim
-from ledger.names import name_key
+from rumour_ledger.ledger.chain import GENESIS, seal
+from rumour_ledger.ledger.claims import NAMESPACE, check_name
+from rumour_ledger.ledger.errors import InvalidClaim
+from rumour_ledger.ledger.names import name_key
 
 
 class AliasKind(StrEnum):

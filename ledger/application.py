@@ -21,17 +21,17 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
-from ledger.aliases import (
+from rumour_ledger.ledger.aliases import (
     Alias,
     AliasDeclaration,
     AliasKind,
     AliasRemoval,
     check_no_cycle,
 )
-from ledger.bulk import BulkRecorder, BulkSession
-from ledger.claims import Claim, Kind, Retraction
-from ledger.domain import Rumour
-from ledger.errors import (
+from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
+from rumour_ledger.ledger.claims import Claim, Kind, Retraction
+from rumour_ledger.ledger.domain import Rumour
+from rumour_ledger.ledger.errors import (
     ImportFailed,
     LedgerBusy,
     LedgerError,
@@ -39,8 +39,8 @@ from ledger.errors import (
     UnknownEvent,
     UnknownName,
 )
-from ledger.names import name_key
-from ledger.whereabouts import Whereabouts
+from rumour_ledger.ledger.names import name_key
+from rumour_ledger.ledger.whereabouts import Whereabouts
 
 Clock = Callable[[], datetime]
 # Where a claim id lives, for retractions that name only the claim: answered by the

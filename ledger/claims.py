@@ -11,8 +11,8 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from ledger.errors import InvalidClaim
-from ledger.names import name_key, optional_key
+from rumour_ledger.ledger.errors import InvalidClaim
+from rumour_ledger.ledger.names import name_key, optional_key
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rumour-ledger.invalid/")
 MAX_NAME = 200

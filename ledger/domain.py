@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.chain import GENESIS, seal
-from ledger.claims import Claim, Kind, Move, Retraction, Role
-from ledger.errors import AlreadyRetracted, UnknownEvent
+from rumour_ledger.ledger.chain import GENESIS, seal
+from rumour_ledger.ledger.claims import Claim, Kind, Move, Retraction, Role
+from rumour_ledger.ledger.errors import AlreadyRetracted, UnknownEvent
 
 
 class Rumour(Aggregate):

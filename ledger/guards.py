@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.errors import LedgerBusy, StoreError
-from ledger.store import Store
+from rumour_ledger.ledger.errors import LedgerBusy, StoreError
+from rumour_ledger.ledger.store import Store
 
 PREFIX = "rumour_ledger"
 REFUSAL = "rumour-ledger: stored events are append-only"

@@ -28,9 +28,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.chain import GENESIS, seal
-from ledger.errors import LedgerError, StoreError
-from ledger.store import Store
+from rumour_ledger.ledger.chain import GENESIS, seal
+from rumour_ledger.ledger.errors import LedgerError, StoreError
+from rumour_ledger.ledger.store import Store
 
 DIGEST_SCHEME = "rl1"
 ZERO = bytes(32)
@@ -93,11 +93,13 @@ def event_types() -> dict[str, EventType]:
     """Every sealed event type of the ledger's aggregates, by topic."""
     from eventsourcing.domain import Aggregate
 
-    import ledger.application  # noqa: F401  (loads every aggregate of the ledger)
+    import rumour_ledger.ledger.application  # noqa: F401  (loads every aggregate of the ledger)
 
     found: dict[str, EventType] = {}
     for aggregate in _subclasses(Aggregate):
-        if not aggregate.__module__.startswith("ledger.") or "TOPIC" not in vars(aggregate):
+        if not aggregate.__module__.startswith("rumour_ledger.ledger.") or "TOPIC" not in vars(
+            aggregate
+        ):
             continue
         for member in vars(aggregate).values():
             if not (isinstance(member, type) and issubclass(member, Aggregate.Event)):
@@ -651,7 +653,7 @@ def _is_a(value: object, allowed: tuple[type, ...]) -> bool:
 
 def _label(values: dict[str, Any]) -> str:
     if isinstance(values.get("subject"), str):
-        from ledger.claims import move_label
+        from rumour_ledger.ledger.claims import move_label
 
         return move_label(values["subject"], values.get("from_"), values.get("to"))
     if isinstance(values.get("name"), str):
@@ -687,7 +689,7 @@ def ledger_digest(rows: Iterable[Any]) -> tuple[str, int]:
 
 def verify_store(store: Store, since: str | None = None) -> Report:
     """Verify the ledger at a store from its raw rows, read-only, in one snapshot."""
-    from ledger.raw import open_raw
+    from rumour_ledger.ledger.raw import open_raw
 
     if since is not None:
         parse_digest(since)  # a malformed digest is refused before any reading
@@ -700,7 +702,7 @@ def verify_store(store: Store, since: str | None = None) -> Report:
 
 def digest_store(store: Store) -> tuple[str, int]:
     """The ledger digest of the ledger at a store, and how many streams it has."""
-    from ledger.raw import open_raw
+    from rumour_ledger.ledger.raw import open_raw
 
     with open_raw(store) as raw:
         if not raw.has_events_table():

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ledger.aliases import make_alias, make_unalias
-from ledger.application import Entry
-from ledger.claims import (
+from rumour_ledger.ledger.aliases import make_alias, make_unalias
+from rumour_ledger.ledger.application import Entry
+from rumour_ledger.ledger.claims import (
     EARLIEST,
     Kind,
     check_event_id,
@@ -18,7 +18,7 @@ from ledger.claims import (
     make_move,
     make_retraction,
 )
-from ledger.errors import ImportFailed, InvalidClaim
+from rumour_ledger.ledger.errors import ImportFailed, InvalidClaim
 
 CLAIM_FIELDS = (
     "type",

@@ -40,7 +40,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from ledger.bulk import BulkSession, SessionRouting
+from rumour_ledger.ledger.bulk import BulkSession, SessionRouting
 
 LOCK_FUNCTION = "rumour_ledger_lock_events"
 

@@ -14,9 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import guards
-from ledger.errors import StoreError
-from ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, sqlite_open_error, sqlite_uri
+from rumour_ledger.ledger import guards
+from rumour_ledger.ledger.errors import StoreError
+from rumour_ledger.ledger.store import (
+    SQLITE_LOCK_TIMEOUT_SECONDS,
+    Store,
+    sqlite_open_error,
+    sqlite_uri,
+)
 
 BATCH = 2_000
 

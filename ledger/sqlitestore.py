@@ -30,7 +30,7 @@ from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
-from ledger.bulk import BulkSession, SessionRouting
+from rumour_ledger.ledger.bulk import BulkSession, SessionRouting
 
 # sqlite3's errors as eventsourcing's, most specific first, as the library's own
 # transactions translate them (eventsourcing.sqlite.SQLiteTransaction).

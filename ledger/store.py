@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from ledger.errors import StoreError
+from rumour_ledger.ledger.errors import StoreError
 
 APP_NAME = "rumour-ledger"
 EVENTS_TABLE = "stored_events"
@@ -43,14 +43,14 @@ class Store:
             assert self.path is not None
             return {
                 # The built-in recorders, with executemany inserts and streamed imports.
-                "PERSISTENCE_MODULE": "ledger.sqlitestore:LedgerSQLiteFactory",
+                "PERSISTENCE_MODULE": "rumour_ledger.ledger.sqlitestore:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": self.sqlite_uri() if self.read_only else str(self.path),
                 "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
             }
         parts = urlsplit(self.url)
         env = {
             # The built-in recorders, able to run under a role that may only INSERT.
-            "PERSISTENCE_MODULE": "ledger.pgstore:LedgerPostgresFactory",
+            "PERSISTENCE_MODULE": "rumour_ledger.ledger.pgstore:LedgerPostgresFactory",
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),

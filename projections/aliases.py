@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.aliases import AliasKind
-from projections.claims import naive_utc
-from projections.tables import aliases
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.projections.claims import naive_utc
+from rumour_ledger.projections.tables import aliases
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,18 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, union_all
 
-from ledger.aliases import AliasKind
-from ledger.errors import UnknownName
-from ledger.names import name_key
-from projections import records as track
-from projections import reliability
-from projections.aliases import Names
-from projections.board import Weighing, weigh, weigh_move, weigh_moves
-from projections.claims import naive_utc
-from projections.evidence import Moment, MoveKey, live, names_at
-from projections.likelihood import Settings
-from projections.tables import aliases, claims, rumours
-from projections.views import RumourRef, event_dict
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.errors import UnknownName
+from rumour_ledger.ledger.names import name_key
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections import reliability
+from rumour_ledger.projections.aliases import Names
+from rumour_ledger.projections.board import Weighing, weigh, weigh_move, weigh_moves
+from rumour_ledger.projections.claims import naive_utc
+from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
+from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.tables import aliases, claims, rumours
+from rumour_ledger.projections.views import RumourRef, event_dict
 
 SORTS = ("reliability", "claims", "brier")
 TOO_FEW = 5  # fewer scored calls than this is "not enough data"
@@ -317,7 +317,7 @@ def audit_log(
 
 def aliases_in_force(conn: Connection, known_at: datetime | None = None) -> list[dict[str, str]]:
     """Each name that stands for another, and the canonical name it finally resolves to."""
-    from projections.aliases import declarations_in_force, names_in_force
+    from rumour_ledger.projections.aliases import declarations_in_force, names_in_force
 
     names = names_in_force(conn, known_at)
     result = []

@@ -22,12 +22,12 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, func, or_, select
 
-from ledger.aliases import AliasKind
-from projections import calls as calls_model
-from projections import records as track
-from projections import reliability
-from projections.bulk import no_cycle_collection
-from projections.evidence import (
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.projections import calls as calls_model
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections import reliability
+from rumour_ledger.projections.bulk import no_cycle_collection
+from rumour_ledger.projections.evidence import (
     Catalogue,
     Moment,
     MoveKey,
@@ -41,7 +41,7 @@ from projections.evidence import (
     rivals,
     rumours_row,
 )
-from projections.likelihood import (
+from rumour_ledger.projections.likelihood import (
     CONFIRMED,
     NOT_HAPPENED,
     STATUSES,
@@ -55,7 +55,7 @@ from projections.likelihood import (
     logit,
     weight_of,
 )
-from projections.standings import (
+from rumour_ledger.projections.standings import (
     Aged,
     Rank,
     WeightFor,
@@ -69,8 +69,8 @@ from projections.standings import (
     standings_of,
     unfolding_on,
 )
-from projections.tables import chunked, claims, rumours, standings
-from projections.views import RumourRef
+from rumour_ledger.projections.tables import chunked, claims, rumours, standings
+from rumour_ledger.projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
 
@@ -566,7 +566,7 @@ def timeline(
         # A merged move's evidence comes rumour by rumour: its first claim may be anywhere.
         start = min((e.published for e in evidence), default=end)
     if (end - start).days > MAX_TIMELINE_DAYS:
-        from ledger.errors import LedgerError
+        from rumour_ledger.ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
     records = _records_through_time(conn, weighing, _first_needed(evidence, start), end)

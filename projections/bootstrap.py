@@ -11,16 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ledger.application import Clock, RumourLedger, utc_now
-from ledger.errors import LedgerError, StoreError
-from ledger.guards import install as install_guards
-from ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
+from rumour_ledger.ledger.application import Clock, RumourLedger, utc_now
+from rumour_ledger.ledger.errors import LedgerError, StoreError
+from rumour_ledger.ledger.guards import install as install_guards
+from rumour_ledger.ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from ledger.aliases import AliasKind
-    from projections.claims import Progress
+    from rumour_ledger.ledger.aliases import AliasKind
+    from rumour_ledger.projections.claims import Progress
 
 # SQLAlchemy and the read-model modules are imported where the read models are first used:
 # recording a claim never reads them, and importing SQLAlchemy is most of such a command's time.
@@ -59,8 +59,8 @@ class Ledger:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every event recorded since the read models' positions; returns how many."""
-        from projections import calls as calls_model
-        from projections import claims as claims_model
+        from rumour_ledger.projections import calls as calls_model
+        from rumour_ledger.projections import claims as claims_model
 
         applied = claims_model.catch_up(self.app, self.engine, progress=progress)
         calls_model.catch_up(self.app, self.engine, self.store)
@@ -68,8 +68,8 @@ class Ledger:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Throw every read model away and apply every event again from the first."""
-        from projections import calls as calls_model
-        from projections import claims as claims_model
+        from rumour_ledger.projections import calls as calls_model
+        from rumour_ledger.projections import claims as claims_model
 
         calls_model.rebuild(self.engine)
         applied = claims_model.rebuild(self.app, self.engine, progress=progress)
@@ -77,13 +77,13 @@ class Ledger:
         return applied
 
     def locate(self, claim_id: uuid.UUID) -> uuid.UUID | None:
-        from projections.views import locate_claim
+        from rumour_ledger.projections.views import locate_claim
 
         with self.reading() as conn:
             return locate_claim(conn, claim_id)
 
     def alias_map(self, kind: AliasKind) -> dict[str, str]:
-        from projections.aliases import alias_map
+        from rumour_ledger.projections.aliases import alias_map
 
         with self.reading() as conn:
             return alias_map(conn, kind)
@@ -143,8 +143,8 @@ def open_read_models(store: Store) -> Engine:
     """An engine on the read models' tables, made if missing; beside the events, same store."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from projections import claims as claims_model
-    from projections import tracking
+    from rumour_ledger.projections import claims as claims_model
+    from rumour_ledger.projections import tracking
 
     engine = read_models_engine(store)
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table
 
-from projections import tracking
+from rumour_ledger.projections import tracking
 
 Row = tuple[Any, ...]
 # SQLite's page cache for a bulk pass, in KiB (its default is 2 MB): random primary keys

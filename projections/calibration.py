@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from projections import records as track
-from projections import reliability
-from projections.board import Weighing, weigh, weigh_every_move
-from projections.evidence import Moment, Rumoured
-from projections.likelihood import Settings
-from projections.scoring import summary
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections import reliability
+from rumour_ledger.projections.board import Weighing, weigh, weigh_every_move
+from rumour_ledger.projections.evidence import Moment, Rumoured
+from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.scoring import summary
 
 OFFSETS = (90, 30, 7, 1)
 

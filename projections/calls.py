@@ -27,14 +27,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, delete, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ledger.aliases import AliasKind
-from ledger.application import RumourLedger
-from ledger.store import Store
-from projections import bulk
-from projections import claims as claims_model
-from projections import records as track
-from projections.aliases import Names, names_in_force
-from projections.evidence import (
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.application import RumourLedger
+from rumour_ledger.ledger.store import Store
+from rumour_ledger.projections import bulk
+from rumour_ledger.projections import claims as claims_model
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections.aliases import Names, names_in_force
+from rumour_ledger.projections.evidence import (
     Catalogue,
     Moment,
     Rivals,
@@ -42,16 +42,23 @@ from projections.evidence import (
     evidence_by_move,
     rivals,
 )
-from projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
-from projections.reliability import (
+from rumour_ledger.projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
+from rumour_ledger.projections.reliability import (
     DEFAULT_HORIZON,
     RIGHT,
     Scored,
 )
-from projections.spread import spread
-from projections.standings import STANDING_COLUMNS, standing_row
-from projections.tables import calls, chunked, positions, record_days, rumours, standings
-from projections.tracking import advance, position, store_error
+from rumour_ledger.projections.spread import spread
+from rumour_ledger.projections.standings import STANDING_COLUMNS, standing_row
+from rumour_ledger.projections.tables import (
+    calls,
+    chunked,
+    positions,
+    record_days,
+    rumours,
+    standings,
+)
+from rumour_ledger.projections.tracking import advance, position, store_error
 
 NAME = "calls"
 ALIAS_TOPICS = "rumour-ledger:Alias"

@@ -87,7 +87,7 @@ def _matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError:
-        from ledger.errors import LedgerError
+        from rumour_ledger.ledger.errors import LedgerError
 
         raise LedgerError("--plot needs matplotlib: pip install 'rumour-ledger[plot]'") from None
     matplotlib.use("Agg")

@@ -18,12 +18,12 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
-from ledger.aliases import Alias
-from ledger.application import DateAsISO
-from ledger.claims import move_label
-from ledger.domain import EVENT_BY_KIND, Rumour
-from ledger.errors import StoreError
-from ledger.names import name_key, optional_key
+from rumour_ledger.ledger.aliases import Alias
+from rumour_ledger.ledger.application import DateAsISO
+from rumour_ledger.ledger.claims import move_label
+from rumour_ledger.ledger.domain import EVENT_BY_KIND, Rumour
+from rumour_ledger.ledger.errors import StoreError
+from rumour_ledger.ledger.names import name_key, optional_key
 
 Row = tuple[Any, ...]
 State = dict[str, Any]

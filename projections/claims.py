@@ -12,17 +12,17 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger.application import RumourLedger
-from projections import bulk, tracking
-from projections.claim_rows import (
+from rumour_ledger.ledger.application import RumourLedger
+from rumour_ledger.projections import bulk, tracking
+from rumour_ledger.projections.claim_rows import (
     ALIAS_COLUMNS,
     CLAIM_COLUMNS,
     RUMOUR_COLUMNS,
     Batch,
     StateReader,
 )
-from projections.claim_rows import naive_utc as naive_utc
-from projections.tables import ADDED_INDEXES, aliases, claims, metadata, rumours
+from rumour_ledger.projections.claim_rows import naive_utc as naive_utc
+from rumour_ledger.projections.tables import ADDED_INDEXES, aliases, claims, metadata, rumours
 
 NAME = "claims"
 BATCH = 10_000

@@ -8,9 +8,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError
-from ledger.names import name_key
-from projections.likelihood import Settings
+from rumour_ledger.ledger.errors import LedgerError
+from rumour_ledger.ledger.names import name_key
+from rumour_ledger.projections.likelihood import Settings
 
 TUNABLES = {f.name for f in fields(Settings)} - {"reliabilities"}
 

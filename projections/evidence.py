@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, or_, select, type_coerce
 
-from ledger.aliases import AliasKind
-from projections.aliases import Names, names_in_force
-from projections.claims import naive_utc
-from projections.likelihood import Evidence, Move, Resolution
-from projections.tables import IN_LIST, chunked, claims, rumours
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.projections.aliases import Names, names_in_force
+from rumour_ledger.projections.claims import naive_utc
+from rumour_ledger.projections.likelihood import Evidence, Move, Resolution
+from rumour_ledger.projections.tables import IN_LIST, chunked, claims, rumours
 
 CLAIM_KINDS = ("report", "denial", "confirmation")
 MoveKey = tuple[str, str | None, str | None]
@@ -36,8 +36,8 @@ class Moment:
 def parse_moment(as_of: str | None, known_at: str | None, today: date) -> Moment:
     """The user's --as-of (a day; default today) and --known-at (a timestamp, or a day
     meaning the end of that day, UTC)."""
-    from ledger.claims import check_date
-    from ledger.errors import InvalidClaim
+    from rumour_ledger.ledger.claims import check_date
+    from rumour_ledger.ledger.errors import InvalidClaim
 
     day = today if as_of is None else check_date("as-of", as_of, date.max)
     if known_at is None:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from projections.evidence import MoveKey, Rivals, Rumoured
-from projections.likelihood import (
+from rumour_ledger.projections.evidence import MoveKey, Rivals, Rumoured
+from rumour_ledger.projections.likelihood import (
     CONFIRMATION,
     DENIAL,
     NOT_HAPPENED,

@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, bindparam, func, select, text, union_all
 
-from projections import bulk
-from projections import records as track
-from projections.likelihood import REPORT, Settings
-from projections.tables import calls, chunked, record_days
+from rumour_ledger.projections import bulk
+from rumour_ledger.projections import records as track
+from rumour_ledger.projections.likelihood import REPORT, Settings
+from rumour_ledger.projections.tables import calls, chunked, record_days
 
 DEFAULT_HORIZON = Settings().horizon_days
 Counts = dict[str, tuple[int, int]]  # source key -> (right, scored)

@@ -15,8 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from ledger.errors import LedgerError
-from ledger.store import Store
+from rumour_ledger.ledger.errors import LedgerError
+from rumour_ledger.ledger.store import Store
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -120,7 +120,7 @@ _context: Any = None
 
 def _start(store: Store, work: Callable[[Connection, Any, Any], Any], context: Any) -> None:
     global _engine, _work, _context
-    from projections.bootstrap import read_models_engine
+    from rumour_ledger.projections.bootstrap import read_models_engine
 
     # Ctrl-C is the caller's to handle: it stops handing out work and waits for ours.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -17,9 +17,9 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection
 
-from projections import bulk
-from projections.evidence import Rivals, Rumoured
-from projections.likelihood import (
+from rumour_ledger.projections import bulk
+from rumour_ledger.projections.evidence import Rivals, Rumoured
+from rumour_ledger.projections.likelihood import (
     CONFIRMED,
     DENIED,
     NOT_HAPPENED,
@@ -29,7 +29,7 @@ from projections.likelihood import (
     Settings,
     explain,
 )
-from projections.tables import chunked
+from rumour_ledger.projections.tables import chunked
 
 # Reliabilities change only the likelihood, which the board works out on the day asked.
 UNWEIGHED = Settings()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select, update
 
-from ledger.errors import LedgerBusy, StoreError
-from projections.tables import positions
+from rumour_ledger.ledger.errors import LedgerBusy, StoreError
+from rumour_ledger.projections.tables import positions
 
 
 def position(conn: Connection, name: str) -> int:

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
-from ledger.aliases import AliasKind
-from ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
-from ledger.interchange import CLAIM_FIELDS
-from ledger.names import name_key
-from projections.aliases import Names, names_in_force
-from projections.tables import claims, rumours
+from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
+from rumour_ledger.ledger.interchange import CLAIM_FIELDS
+from rumour_ledger.ledger.names import name_key
+from rumour_ledger.projections.aliases import Names, names_in_force
+from rumour_ledger.projections.tables import claims, rumours
 
 SHORT_ID = 8
 

@@ -55,7 +55,7 @@ def _postgres_schema_url(schema: str) -> str:
 def drop_postgres_schema(schema: str) -> None:
     import psycopg
 
-    from ledger.store import open_store
+    from rumour_ledger.ledger.store import open_store
 
     env = open_store(POSTGRES_URL).event_env()
     with psycopg.connect(
@@ -104,7 +104,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def ledger(location: str, clock: FixedClock) -> Iterator[object]:
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     with open_ledger(location, clock=clock, user="tester") as opened:
         yield opened
@@ -115,7 +115,7 @@ def open_fresh(
     new_location: Callable[[], str], clock: FixedClock
 ) -> Iterator[Callable[[], object]]:
     """Opens any number of fresh ledgers inside one test (for hypothesis examples)."""
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     opened: list = []
 
@@ -137,7 +137,7 @@ def rumour_on_demo(location: str) -> Callable[..., object]:
     """Runs `rumour ARGS --db LOCATION` in-process on a ledger holding the demo."""
     from click.testing import CliRunner
 
-    from cli.main import cli
+    from rumour_ledger.cli.main import cli
 
     runner = CliRunner()
 

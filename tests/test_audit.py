@@ -10,14 +10,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ledger.aliases import make_alias, make_unalias
-from ledger.errors import InvalidClaim, UnknownName
-from ledger.interchange import dump_line, read_entries
-from projections.audit import audit_log, league, rumour_audit, source_audit
-from projections.board import board, explain_rumour
-from projections.evidence import Moment
-from projections.likelihood import Settings
-from projections.views import find_rumour
+from rumour_ledger.ledger.aliases import make_alias, make_unalias
+from rumour_ledger.ledger.errors import InvalidClaim, UnknownName
+from rumour_ledger.ledger.interchange import dump_line, read_entries
+from rumour_ledger.projections.audit import audit_log, league, rumour_audit, source_audit
+from rumour_ledger.projections.board import board, explain_rumour
+from rumour_ledger.projections.evidence import Moment
+from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.views import find_rumour
 
 DEFAULTS = Settings()
 LATER = Moment(date(2025, 12, 31))
@@ -332,9 +332,9 @@ def test_aliasing_two_names_then_querying_either_gives_the_same_record(open_fres
 def test_a_rumours_audit_reads_only_its_move_and_says_what_the_whole_ledger_says(
     open_fresh, objs, offset
 ):
-    from projections import audit
-    from projections.board import weigh
-    from projections.tables import rumours
+    from rumour_ledger.projections import audit
+    from rumour_ledger.projections.board import weigh
+    from rumour_ledger.projections.tables import rumours
 
     moment = Moment(date(2024, 1, 1) + timedelta(days=offset))
     with open_fresh() as ledger:
@@ -355,8 +355,8 @@ def test_a_rumours_audit_reads_only_its_move_and_says_what_the_whole_ledger_says
 def test_a_sources_audit_reads_only_the_moves_it_spoke_of_and_says_what_the_whole_ledger_says(
     open_fresh, objs, offset
 ):
-    from projections import audit
-    from projections.board import weigh
+    from rumour_ledger.projections import audit
+    from rumour_ledger.projections.board import weigh
 
     moment = Moment(date(2024, 1, 1) + timedelta(days=offset))
     spoken = sorted({o["source"] for o in objs} | {o["cites"] for o in objs if o.get("cites")})

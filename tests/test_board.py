@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import EXAMPLES, NOW
-from ledger.aliases import make_alias
-from ledger.interchange import dump_line, read_entries
-from projections import claims as claims_model
-from projections.board import Moment, board, explain_rumour, parse_moment, timeline
-from projections.likelihood import Settings
-from projections.tables import claims, positions, rumours
-from projections.views import find_rumour
+from rumour_ledger.ledger.aliases import make_alias
+from rumour_ledger.ledger.interchange import dump_line, read_entries
+from rumour_ledger.projections import claims as claims_model
+from rumour_ledger.projections.board import Moment, board, explain_rumour, parse_moment, timeline
+from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.tables import claims, positions, rumours
+from rumour_ledger.projections.views import find_rumour
 
 DEMO = EXAMPLES / "alonso-2024.jsonl"
 DEFAULTS = Settings()
@@ -327,7 +327,7 @@ def test_export_of_a_board_ledger_is_unchanged_by_reading_it(demo):
 
 
 def test_the_moves_unfolding_on_a_day_are_found_through_the_last_day_index(demo):
-    from projections.standings import unfolding_query
+    from rumour_ledger.projections.standings import unfolding_query
 
     with demo.reading() as conn:
         if conn.dialect.name != "sqlite":

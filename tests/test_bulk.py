@@ -6,7 +6,7 @@ import ctypes
 
 import pytest
 
-from projections import bulk
+from rumour_ledger.projections import bulk
 
 
 class NoTrim:

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.main import cli
 from conftest import EXAMPLES
-from ledger.interchange import read_entries
-from projections.calibration import forecasts, score
-from projections.evidence import Moment
-from projections.likelihood import Settings
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.interchange import read_entries
+from rumour_ledger.projections.calibration import forecasts, score
+from rumour_ledger.projections.evidence import Moment
+from rumour_ledger.projections.likelihood import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "data" / "invented_claims.jsonl"
@@ -203,7 +203,7 @@ def test_the_public_data_sets_map_when_present(name):
 def test_score_reads_the_same_board_from_the_read_models_as_from_every_claim(ledger):
     from datetime import UTC, datetime
 
-    from projections import reliability
+    from rumour_ledger.projections import reliability
 
     load(ledger, [json.loads(x) for x in DEMO.read_text().splitlines()])
     everything_known = datetime(2100, 1, 1, tzinfo=UTC)

@@ -12,19 +12,23 @@ from sqlalchemy import select
 from test_board import DEFAULTS, LAWS, START, ledger_lines, load
 
 from conftest import NOW
-from ledger.aliases import make_alias
-from ledger.claims import make_retraction
-from projections.aliases import names_in_force
-from projections.audit import league
-from projections.board import Moment, board, explain_rumour, timeline
-from projections.calibration import forecasts
-from projections.calls import call_rows, episodes, stored_call_rows
-from projections.evidence import Catalogue, evidence_by_move, rivals
-from projections.likelihood import Settings
-from projections.records import outcome
-from projections.reliability import learned_from_counts, learned_on, records_through_time
-from projections.tables import calls, claims, rumours
-from projections.views import find_rumour
+from rumour_ledger.ledger.aliases import make_alias
+from rumour_ledger.ledger.claims import make_retraction
+from rumour_ledger.projections.aliases import names_in_force
+from rumour_ledger.projections.audit import league
+from rumour_ledger.projections.board import Moment, board, explain_rumour, timeline
+from rumour_ledger.projections.calibration import forecasts
+from rumour_ledger.projections.calls import call_rows, episodes, stored_call_rows
+from rumour_ledger.projections.evidence import Catalogue, evidence_by_move, rivals
+from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.records import outcome
+from rumour_ledger.projections.reliability import (
+    learned_from_counts,
+    learned_on,
+    records_through_time,
+)
+from rumour_ledger.projections.tables import calls, claims, rumours
+from rumour_ledger.projections.views import find_rumour
 
 # After every recording: the question takes the path that works records out from the claims.
 EVERYTHING_KNOWN = datetime(2100, 1, 1, tzinfo=UTC)
@@ -347,8 +351,8 @@ def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
 def test_working_everything_out_a_subject_or_two_at_a_time_in_workers_changes_nothing(
     open_fresh, monkeypatch, lines
 ):
-    from projections import calls as calls_model
-    from projections.tables import record_days, standings
+    from rumour_ledger.projections import calls as calls_model
+    from rumour_ledger.projections.tables import record_days, standings
 
     def stored(ledger) -> list:
         with ledger.engine.connect() as conn:

@@ -17,15 +17,15 @@ from sqlalchemy import Date, DateTime, create_engine, inspect, select, text
 from sqlalchemy.dialects import sqlite
 
 from conftest import NOW
-from ledger.aliases import Alias
-from ledger.claims import move_label
-from ledger.domain import Rumour
-from ledger.errors import LedgerBusy, StoreError
-from ledger.interchange import read_entries
-from ledger.names import name_key, optional_key
-from projections import claim_rows
-from projections import claims as claims_model
-from projections.tables import aliases, claims, metadata, positions, rumours
+from rumour_ledger.ledger.aliases import Alias
+from rumour_ledger.ledger.claims import move_label
+from rumour_ledger.ledger.domain import Rumour
+from rumour_ledger.ledger.errors import LedgerBusy, StoreError
+from rumour_ledger.ledger.interchange import read_entries
+from rumour_ledger.ledger.names import name_key, optional_key
+from rumour_ledger.projections import claim_rows
+from rumour_ledger.projections import claims as claims_model
+from rumour_ledger.projections.tables import aliases, claims, metadata, positions, rumours
 
 MODEL = (rumours, claims, aliases)
 PEOPLE = ["Xabi Alonso", "Kylian Mbappé", "Martin Ødegaard", "ŁUKASZ  Fabiański"]
@@ -390,7 +390,7 @@ def test_a_bulk_catch_up_that_fails_half_way_applies_nothing(ledger, monkeypatch
 
 @pytest.mark.parametrize("bulk_from", [1, 1_000_000])
 def test_two_catching_up_at_once_apply_every_event_once(location, clock, monkeypatch, bulk_from):
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     monkeypatch.setattr(claims_model, "BULK_FROM", bulk_from)
     with open_ledger(location, clock=clock) as first, open_ledger(location, clock=clock) as other:
@@ -437,7 +437,7 @@ def test_progress_counts_up_to_every_event(ledger, monkeypatch):
 def test_catching_up_a_read_only_ledger_is_a_clear_error_and_changes_nothing(
     tmp_path, monkeypatch, bulk_from
 ):
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     monkeypatch.setattr(claims_model, "BULK_FROM", bulk_from)
     path = tmp_path / "ro.db"
@@ -456,12 +456,10 @@ def test_catching_up_a_read_only_ledger_is_a_clear_error_and_changes_nothing(
 def test_a_busy_sqlite_lock_is_a_clear_error(tmp_path, monkeypatch, bulk_from):
     import sqlite3
 
-    import ledger.store
-    import projections.bootstrap
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
-    monkeypatch.setattr(ledger.store, "SQLITE_LOCK_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr(projections.bootstrap, "SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("rumour_ledger.ledger.store.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("rumour_ledger.projections.bootstrap.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
     monkeypatch.setattr(claims_model, "BULK_FROM", bulk_from)
     path = tmp_path / "busy.db"
     with open_ledger(path) as opened:

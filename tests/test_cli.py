@@ -12,8 +12,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
 from conftest import EXAMPLES
+from rumour_ledger.cli.main import cli
 
 DEMO = str(EXAMPLES / "alonso-2024.jsonl")
 ALONSO = [
@@ -242,7 +242,7 @@ def test_every_command_has_help_with_an_example():
 def test_help_imports_nothing_heavy():
     code = (
         "import sys\n"
-        "from cli.main import cli\n"
+        "from rumour_ledger.cli.main import cli\n"
         "try:\n"
         "    cli(['--help'], prog_name='rumour')\n"
         "except SystemExit:\n"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import click
 import pytest
 
-import cli as cli_package
-from cli.main import COMMANDS, CONTEXT, RumourGroup
+from rumour_ledger import cli as cli_package
+from rumour_ledger.cli.main import COMMANDS, CONTEXT, RumourGroup
 
 # What a process may import for `rumour --help`: none of the command modules, nothing heavy.
 COMMAND_MODULES = sorted({entry.module for entry in COMMANDS.values()})
@@ -39,7 +39,7 @@ def _top_level_commands() -> dict[str, tuple[str, str]]:
     its name -> (module, attribute)."""
     defined: list[tuple[str, str, click.Command]] = []
     for info in pkgutil.iter_modules(cli_package.__path__):
-        module = importlib.import_module(f"cli.{info.name}")
+        module = importlib.import_module(f"rumour_ledger.cli.{info.name}")
         for attribute, value in vars(module).items():
             callback = getattr(value, "callback", None)
             # Defined here, not imported from another module; not the root group, which
@@ -100,7 +100,7 @@ def rumour(*args: str) -> Run:
     watched = [*COMMAND_MODULES, *HEAVY]
     code = (
         "import json, sys\n"
-        "from cli.main import cli\n"
+        "from rumour_ledger.cli.main import cli\n"
         "try:\n"
         f"    cli({list(args)!r}, prog_name='rumour')\n"
         "except SystemExit as stop:\n"
@@ -128,7 +128,7 @@ def test_help_loads_no_command_module_and_lists_every_command():
 def test_a_command_loads_only_its_own_module_and_its_help_is_its_own():
     run = rumour("show", "--help")
     assert run.code == 0
-    assert run.loaded == ["cli.reading"]
+    assert run.loaded == ["rumour_ledger.cli.reading"]
     assert "Usage: rumour show [OPTIONS] RUMOUR" in run.out
 
 
@@ -145,7 +145,7 @@ def test_recording_a_claim_leaves_the_read_models_alone_and_reading_catches_up(l
     first = rumour("--db", location, "report", *REPORT, "--date", "2024-10-28")
     assert first.code == 0, first.err
     assert "sqlalchemy" not in first.loaded
-    assert "cli.recording" in first.loaded
+    assert "rumour_ledger.cli.recording" in first.loaded
     again = rumour("--db", location, "report", *REPORT, "--date", "2024-10-28")
     assert (again.code, again.out) == (0, first.out)  # the same claim, stored once
     assert "already in the ledger" in again.err

@@ -134,7 +134,7 @@ def test_a_config_file_tunes_the_model(rumour, tmp_path):
 
 
 def test_a_long_board_is_streamed_in_the_same_columns_and_fits_the_terminal(rumour, monkeypatch):
-    from cli import render
+    from rumour_ledger.cli import render
 
     shown = rumour("board", "--as-of", "2025-06-30")
     rows = json.loads(rumour("board", "--as-of", "2025-06-30", "--json").stdout)
@@ -161,7 +161,7 @@ def test_a_long_board_is_streamed_in_the_same_columns_and_fits_the_terminal(rumo
 
 
 def test_folding_breaks_between_words_and_inside_a_word_only_when_it_must():
-    from cli.render import _fold, _width
+    from rumour_ledger.cli.render import _fold, _width
 
     assert _fold("Xabi Alonso: Bayer Leverkusen -> Real Madrid", 16) == [
         "Xabi Alonso:",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import cli
+from rumour_ledger.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,7 +36,7 @@ def test_every_command_is_in_the_readme():
 
 
 def test_every_interchange_field_is_documented():
-    from ledger.interchange import FIELDS_BY_TYPE
+    from rumour_ledger.ledger.interchange import FIELDS_BY_TYPE
 
     fmt = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
     for kind, fields in FIELDS_BY_TYPE.items():

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ledger.chain import GENESIS, seal
-from ledger.claims import Kind, Role, make_claim, make_move, make_retraction
-from ledger.domain import Rumour
-from ledger.errors import AlreadyRetracted, InvalidClaim, UnknownEvent
-from ledger.names import name_key
+from rumour_ledger.ledger.chain import GENESIS, seal
+from rumour_ledger.ledger.claims import Kind, Role, make_claim, make_move, make_retraction
+from rumour_ledger.ledger.domain import Rumour
+from rumour_ledger.ledger.errors import AlreadyRetracted, InvalidClaim, UnknownEvent
+from rumour_ledger.ledger.names import name_key
 
 TODAY = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 12, tzinfo=UTC)

@@ -12,11 +12,11 @@ import uuid
 
 import pytest
 
-import ledger.application as application
-from ledger.claims import make_move
-from ledger.errors import ImportFailed
-from ledger.integrity import verify_store
-from ledger.interchange import read_entries
+from rumour_ledger.ledger import application as application
+from rumour_ledger.ledger.claims import make_move
+from rumour_ledger.ledger.errors import ImportFailed
+from rumour_ledger.ledger.integrity import verify_store
+from rumour_ledger.ledger.interchange import read_entries
 
 STAMP = "2025-03-01T10:00:00+00:00"
 
@@ -147,8 +147,8 @@ def test_long_streams_imported_in_chunks_still_get_their_snapshots(ledger, monke
 def test_events_saved_outside_an_import_get_the_notification_ids_they_are_stored_at(ledger):
     from datetime import UTC, datetime
 
-    from ledger.claims import Kind, make_claim
-    from ledger.domain import Rumour
+    from rumour_ledger.ledger.claims import Kind, make_claim
+    from rumour_ledger.ledger.domain import Rumour
 
     import_lines(ledger, [json.dumps(claim(0, rumour=0))])
     move = make_move("Player 5", "Club A", "Club 7")

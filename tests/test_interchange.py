@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ledger.errors import ImportFailed
-from ledger.interchange import read_entries
+from rumour_ledger.ledger.errors import ImportFailed
+from rumour_ledger.ledger.interchange import read_entries
 
 TODAY = date(2026, 1, 15)
 NOW = datetime(2026, 1, 15, 12, tzinfo=UTC)

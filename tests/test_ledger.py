@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from conftest import EXAMPLES, NOW
-from ledger.claims import Kind, make_claim, make_move, make_retraction
-from ledger.errors import ImportFailed, UnknownEvent
-from ledger.interchange import dump_line, read_entries
-from projections.views import find_rumour, rumour_history, rumour_list
+from rumour_ledger.ledger.claims import Kind, make_claim, make_move, make_retraction
+from rumour_ledger.ledger.errors import ImportFailed, UnknownEvent
+from rumour_ledger.ledger.interchange import dump_line, read_entries
+from rumour_ledger.projections.views import find_rumour, rumour_history, rumour_list
 
 DEMO = EXAMPLES / "alonso-2024.jsonl"
 
@@ -177,7 +177,7 @@ def test_recorded_by_and_recorded_at_are_kept(ledger, clock):
 
 
 def test_a_reopened_ledger_holds_what_was_stored(location, clock):
-    from projections.bootstrap import open_ledger
+    from rumour_ledger.projections.bootstrap import open_ledger
 
     with open_ledger(location, clock=clock, user="tester") as first:
         import_demo(first)

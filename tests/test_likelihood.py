@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from projections.likelihood import (
+from rumour_ledger.projections.likelihood import (
     CONFIRMATION,
     CONFIRMED,
     DENIAL,

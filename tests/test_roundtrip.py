@@ -9,8 +9,8 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.interchange import dump_line, read_entries
-from ledger.names import name_key
+from rumour_ledger.ledger.interchange import dump_line, read_entries
+from rumour_ledger.ledger.names import name_key
 
 PEOPLE = ["Kylian Mbappé", "Mbappe", "Martin Ødegaard", "Xabi Alonso", "José Mourinho"]
 CLUBS = [

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from projections.scoring import accuracy, auc, brier, log_loss, reliability_table
+from rumour_ledger.projections.scoring import accuracy, auc, brier, log_loss, reliability_table
 
 
 def test_brier_of_a_known_vector():

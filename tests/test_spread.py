@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from ledger.errors import LedgerError
-from projections.spread import spread, worker_count
+from rumour_ledger.ledger.errors import LedgerError
+from rumour_ledger.projections.spread import spread, worker_count
 
 
 def _plus(conn, context, item):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import StoreError
-from ledger.store import default_path, open_store
-from projections.bootstrap import open_ledger
+from rumour_ledger.ledger.errors import StoreError
+from rumour_ledger.ledger.store import default_path, open_store
+from rumour_ledger.projections.bootstrap import open_ledger
 
 
 def test_a_plain_path_and_a_sqlite_url_name_the_same_file(tmp_path):
@@ -28,7 +28,7 @@ def test_the_default_ledger_lives_in_the_user_data_directory(tmp_path):
 def test_a_postgresql_url_selects_the_postgres_recorders():
     store = open_store("postgresql://alice:secret@db.example:6543/desk?schema=transfers")
     env = store.event_env()
-    assert env["PERSISTENCE_MODULE"] == "ledger.pgstore:LedgerPostgresFactory"
+    assert env["PERSISTENCE_MODULE"] == "rumour_ledger.ledger.pgstore:LedgerPostgresFactory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.example",
         "6543",
@@ -74,8 +74,8 @@ def test_an_unreachable_postgresql_server_is_a_clear_error():
 
 def test_a_read_only_ledger_can_be_read_but_not_written(tmp_path: Path):
     """Read-only by its URL, which binds root too (file modes: tests/test_trust_hostile.py)."""
-    from ledger.claims import Kind, make_claim, make_move
-    from projections.views import rumour_list
+    from rumour_ledger.ledger.claims import Kind, make_claim, make_move
+    from rumour_ledger.projections.views import rumour_list
 
     path = tmp_path / "ro.db"
     with open_ledger(path) as ledger:

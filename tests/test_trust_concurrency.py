@@ -13,12 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from test_trust_support import DEMO, PYTHON, python_env, stored_events
 
-import ledger.store
-import projections.bootstrap
-from cli.main import cli
-from ledger.integrity import decode_state, verify_store
-from ledger.store import open_store
-from projections.bootstrap import open_ledger
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.integrity import decode_state, verify_store
+from rumour_ledger.ledger.store import open_store
+from rumour_ledger.projections.bootstrap import open_ledger
 
 WRITERS = 8
 CLAIMS = 200  # per writer
@@ -27,9 +25,9 @@ CLAIMS = 200  # per writer
 WORKER = """
 import json, sys
 from eventsourcing.persistence import IntegrityError
-from ledger.application import RumourLedger
-from ledger.claims import Kind, make_claim, make_move
-from projections.bootstrap import open_ledger
+from rumour_ledger.ledger.application import RumourLedger
+from rumour_ledger.ledger.claims import Kind, make_claim, make_move
+from rumour_ledger.projections.bootstrap import open_ledger
 
 conflicts = streak = longest = 0
 save = RumourLedger.save
@@ -130,8 +128,8 @@ def test_eight_writers_at_once_lose_nothing_and_store_each_claim_once(location):
 
 @pytest.fixture
 def short_lock_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ledger.store, "SQLITE_LOCK_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr(projections.bootstrap, "SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("rumour_ledger.ledger.store.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr("rumour_ledger.projections.bootstrap.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
 
 
 def test_a_write_lock_held_too_long_is_a_clear_one_line_error(tmp_path, short_lock_timeout):

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import text
 from test_trust_support import PYTHON, generated_lines, python_env, stored_events
 
-from ledger.integrity import verify_store
-from ledger.store import open_store
-from projections.bootstrap import open_ledger
+from rumour_ledger.ledger.integrity import verify_store
+from rumour_ledger.ledger.store import open_store
+from rumour_ledger.projections.bootstrap import open_ledger
 
 LINES = 3_000
 RUMOURS = 40
@@ -31,8 +31,8 @@ RUN = "import sys\nfrom cli.main import main\nsys.argv[0] = 'rumour'\n{hook}\nma
 # Kill the child inside the import's transaction: every row inserted, nothing committed.
 HOOK = """
 import os, signal
-from ledger.sqlitestore import LedgerSQLiteApplicationRecorder
-from ledger.pgstore import LedgerApplicationRecorder
+from rumour_ledger.ledger.sqlitestore import LedgerSQLiteApplicationRecorder
+from rumour_ledger.ledger.pgstore import LedgerApplicationRecorder
 
 def _kill_after(original):
     def hooked(self, *args, **kwargs):

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from test_trust_support import DEMO, PYTHON, ROOT, generated_lines, python_env, stored_events
 
-from cli.main import cli
-from ledger.errors import ImportFailed
-from ledger.interchange import CLAIM_FIELDS, read_entries
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.errors import ImportFailed
+from rumour_ledger.ledger.interchange import CLAIM_FIELDS, read_entries
 
 FUZZ = settings(
     max_examples=150,
@@ -447,4 +447,10 @@ def test_the_checkout_is_importable_by_the_child(tmp_path):
     # (guards the helpers above: the child runs this checkout's code, not an installed copy)
     result = run_as_a_user(str(tmp_path / "x.db"), "--help")
     assert result.returncode == 0 and "digest" in result.stdout
-    assert str(ROOT) in python_env()["PYTHONPATH"]
+    located = subprocess.run(
+        [PYTHON, "-c", "import rumour_ledger.ledger as m; print(m.__file__)"],
+        env=python_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert Path(located.stdout.strip()).is_relative_to(ROOT), located.stdout + located.stderr

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from test_trust_support import DEMO, generated_lines
 
-from cli.main import cli
 from conftest import POSTGRES_URL
+from rumour_ledger.cli.main import cli
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "trust.md"

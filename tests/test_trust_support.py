@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import EXAMPLES
-from ledger.guards import PREFIX, event_tables
-from ledger.store import Store, open_store
+from rumour_ledger.ledger.guards import PREFIX, event_tables
+from rumour_ledger.ledger.store import Store, open_store
 
 DEMO = EXAMPLES / "alonso-2024.jsonl"
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def stored_events(location: str) -> list[tuple[int, str, int, str, bytes]]:
 
 
 def import_text(ledger: Any, text: str, name: str = "test.jsonl") -> Any:
-    from ledger.interchange import read_entries
+    from rumour_ledger.ledger.interchange import read_entries
 
     lines = io.BytesIO(text.encode("utf-8"))
     entries = read_entries(lines, name, today=ledger.app.today, now=ledger.app.clock())
@@ -148,9 +148,9 @@ def generated_lines(count: int, *, tag: str = "", rumours: int = 40) -> list[str
 
 
 def python_env(**extra: str) -> dict[str, str]:
-    """The environment for a child python running the project from this checkout."""
+    """The environment for a child python running the project (installed from this checkout,
+    editable, as the README's test command installs it)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env
 

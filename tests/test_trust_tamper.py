@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_trust_support import Db, fill, raw_db
 
-from cli.main import cli
-from ledger.chain import seal
-from ledger.integrity import (
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.chain import seal
+from rumour_ledger.ledger.integrity import (
     decode_state,
     digest_store,
     encode_state,
@@ -28,8 +28,8 @@ from ledger.integrity import (
     verify_rows,
     verify_store,
 )
-from ledger.raw import RawLedger
-from ledger.store import open_store
+from rumour_ledger.ledger.raw import RawLedger
+from rumour_ledger.ledger.store import open_store
 
 TAMPER = settings(
     max_examples=30,

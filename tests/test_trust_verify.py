@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from test_trust_support import fill, raw_db, stored_events
 
-from cli.main import cli
-from ledger import guards
-from ledger.claims import Kind, make_claim, make_move
-from ledger.integrity import event_types, verify_store
-from ledger.store import open_store
-from projections.bootstrap import open_ledger
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger import guards
+from rumour_ledger.ledger.claims import Kind, make_claim, make_move
+from rumour_ledger.ledger.integrity import event_types, verify_store
+from rumour_ledger.ledger.store import open_store
+from rumour_ledger.projections.bootstrap import open_ledger
 
 DIGEST = re.compile(r"rl1:\d+:[0-9a-f]{64}")
 

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.whereabouts import Whereabouts
+from rumour_ledger.ledger.whereabouts import Whereabouts
 
 # Few distinct high halves, so ids often share one and differ only in the low half.
 HIGHS = st.sampled_from([0, 1, 2**63, 2**64 - 1])
