@@ -70,6 +70,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "export",
         "Write every claim, retraction and alias as JSON Lines, in recorded order.",
     ),
+    "help": LazyCommand(
+        "rumour_ledger.cli.guide", "help_", "Show the help of rumour, or of one of its commands."
+    ),
     "import": LazyCommand(
         "rumour_ledger.cli.transfer",
         "import_",
@@ -203,6 +206,20 @@ class RumourGroup(click.Group):
             ) from None
 
 
+def short_help(ctx: click.Context) -> str:
+    """What `rumour` alone prints: the usage, what the tool is, its commands, where to go next."""
+    group = ctx.command
+    formatter = ctx.make_formatter()
+    group.format_usage(ctx, formatter)
+    formatter.write_paragraph()
+    with formatter.indentation():
+        formatter.write_text((group.help or "").split("\n\n")[0])
+    group.format_commands(ctx, formatter)
+    formatter.write_paragraph()
+    formatter.write_text("Run 'rumour COMMAND --help' (or 'rumour help COMMAND') for its options.")
+    return formatter.getvalue().rstrip("\n")
+
+
 def db_option(func: F) -> F:
     return click.option(
         "--db",
@@ -238,8 +255,16 @@ def plot_option(what: str) -> Callable[[F], F]:
     )
 
 
-@click.group(cls=RumourGroup, context_settings=CONTEXT, lazy_commands=COMMANDS)
-@click.version_option(package_name="rumour-ledger", prog_name="rumour")
+# `rumour` alone is a question, not a mistake: short help on stdout and exit 0, where click's
+# own no_args_is_help prints the whole help and exits 2.
+@click.group(
+    cls=RumourGroup,
+    context_settings=CONTEXT,
+    lazy_commands=COMMANDS,
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+@click.version_option(None, "-V", "--version", package_name="rumour-ledger", prog_name="rumour")
 @db_option
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -254,6 +279,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    if ctx.invoked_subcommand is None:
+        click.echo(short_help(ctx))
 
 
 def open_ledger_for(ctx: click.Context, db: str | None, recorded_by: str | None = None):  # type: ignore[no-untyped-def]

@@ -283,3 +283,30 @@ def test_the_installed_script_reports_bad_input_without_a_traceback(location):
     assert result.returncode == 1
     assert result.stderr.startswith("Error: no rumour matches")
     assert "Traceback" not in result.stderr
+
+
+def test_rumour_alone_prints_short_help_and_succeeds():
+    result = CliRunner().invoke(cli, [], prog_name="rumour")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: rumour ")
+    assert "\n  board " in result.stdout and "rumour help COMMAND" in result.stdout
+    assert "--db URL" not in result.stdout  # short: the options are in --help
+    assert result.stderr == ""
+
+
+def test_help_shows_the_help_of_any_command_nested_or_not():
+    runner = CliRunner()
+    assert runner.invoke(cli, ["help"]).stdout == runner.invoke(cli, ["--help"]).stdout
+    nested = runner.invoke(cli, ["help", "audit", "source"])
+    assert nested.exit_code == 0
+    assert nested.stdout == runner.invoke(cli, ["audit", "source", "--help"]).stdout
+    unknown = runner.invoke(cli, ["help", "audit", "nothing"])
+    assert unknown.exit_code == 2
+    assert "no such command: audit nothing" in unknown.stderr
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_the_version_is_one_flag_away(flag):
+    result = CliRunner().invoke(cli, [flag])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("rumour, version ")
