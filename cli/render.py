@@ -54,9 +54,15 @@ def print_table(
     title: str | None = None,
     wrap: Sequence[str] = (),
 ) -> None:
-    """A table for people; only the columns named in `wrap` fold, data is never markup."""
+    """A table for people; only the columns named in `wrap` fold, data is never markup.
+
+    Piped or redirected, every row is one line and nothing folds, so `grep` and `wc -l`
+    see one line per row."""
     import shutil
 
+    if not _is_terminal():
+        _stream_table(headers, rows, title, (), width=0)
+        return
     width = max(shutil.get_terminal_size((120, 24)).columns, 100)
     if len(rows) > RICH_ROWS:
         _stream_table(headers, rows, title, wrap, width)
@@ -74,6 +80,12 @@ def print_table(
     for row in rows:
         table.add_row(*(Text(safe(cell)) for cell in row))
     Console(width=width, soft_wrap=False, highlight=False).print(table)
+
+
+def _is_terminal() -> bool:
+    import sys
+
+    return bool(getattr(sys.stdout, "isatty", lambda: False)())
 
 
 def _stream_table(

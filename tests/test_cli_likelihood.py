@@ -140,6 +140,7 @@ def test_a_long_board_is_streamed_in_the_same_columns_and_fits_the_terminal(rumo
     rows = json.loads(rumour("board", "--as-of", "2025-06-30", "--json").stdout)
     monkeypatch.setattr(render, "RICH_ROWS", 2)
     monkeypatch.setattr(render, "STREAM_ROWS", 3)  # more than one slice
+    monkeypatch.setattr(render, "_is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "100")
     streamed = rumour("board", "--as-of", "2025-06-30")
     assert streamed.exit_code == 0, streamed.output
@@ -158,6 +159,22 @@ def test_a_long_board_is_streamed_in_the_same_columns_and_fits_the_terminal(rumo
     column = lines[2].index("RUMOUR")
     folded = " ".join(line[column:].split("  ")[0].strip() for line in lines[4:] if line)
     assert all(r["label"] in folded for r in rows)
+
+
+def test_a_piped_board_is_one_line_a_move_however_narrow_the_terminal(rumour, monkeypatch):
+    from rumour_ledger.cli import render
+
+    monkeypatch.setenv("COLUMNS", "40")
+    rows = json.loads(rumour("board", "--as-of", "2025-06-30", "--json").stdout)
+    piped = rumour("board", "--as-of", "2025-06-30").stdout.splitlines()
+    assert piped[0] == "as of 2025-06-30"
+    body = piped[4:]
+    assert [line.split()[0] for line in body] == [r["id"][:8] for r in rows]
+    assert all(r["label"] in line for r, line in zip(rows, body, strict=True))
+    assert all(line == line.rstrip() for line in piped)
+    monkeypatch.setattr(render, "_is_terminal", lambda: True)
+    shown = rumour("board", "--as-of", "2025-06-30").stdout.splitlines()
+    assert len(shown) > len(piped)  # on a terminal the labels fold to fit it
 
 
 def test_folding_breaks_between_words_and_inside_a_word_only_when_it_must():
