@@ -52,6 +52,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "board_",
         "Every rumoured move with its likelihood, most likely first.",
     ),
+    "clubs": LazyCommand(
+        "rumour_ledger.cli.search",
+        "clubs",
+        "Every club the ledger names, with its rumours and claims, most spoken of first.",
+    ),
     "confirm": LazyCommand(
         "rumour_ledger.cli.recording",
         "confirm",
@@ -83,6 +88,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "list_",
         "Every rumour with its counts of reports, denials and confirmations.",
     ),
+    "people": LazyCommand(
+        "rumour_ledger.cli.search",
+        "people",
+        "Every person the ledger names, with its rumours and claims, most spoken of first.",
+    ),
     "rebuild": LazyCommand(
         "rumour_ledger.cli.likelihood", "rebuild", "Rebuild every read model from the first event."
     ),
@@ -102,6 +112,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "Score the board's likelihoods on every rumour that resolved: Brier, log loss, AUC, "
         "a reliability table, and the same for the prior alone and for majority stance.",
     ),
+    "search": LazyCommand(
+        "rumour_ledger.cli.search",
+        "search",
+        "Find claims by words of the claim, source, club, person, type and published dates.",
+    ),
     "show": LazyCommand(
         "rumour_ledger.cli.reading", "show", "Every event of one rumour in published-date order."
     ),
@@ -109,6 +124,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "rumour_ledger.cli.audit",
         "sources",
         "The league table of sources: claims, track record and reliability.",
+    ),
+    "stats": LazyCommand(
+        "rumour_ledger.cli.search",
+        "stats",
+        "How much the ledger holds: rumours, entries by type, sources, clubs, people, dates.",
     ),
     "timeline": LazyCommand(
         "rumour_ledger.cli.likelihood",
