@@ -211,8 +211,12 @@ def why(
 
 @click.command()
 @click.argument("rumour")
-@click.option("--from", "start", metavar="DATE", help="First day [default: first claim].")
-@click.option("--to", "end", metavar="DATE", help="Last day [default: today].")
+# --since/--until say it plainly: elsewhere --from/--to name clubs. Both are kept, as
+# scripts use --from/--to.
+@click.option(
+    "--since", "--from", "start", metavar="DATE", help="First day. [default: first claim]"
+)
+@click.option("--until", "--to", "end", metavar="DATE", help="Last day. [default: today]")
 @click.option("--known-at", metavar="TIMESTAMP", help="As the ledger held it then.")
 @plot_option("the chart")
 @config_option
@@ -232,9 +236,11 @@ def timeline(
 ) -> None:
     """The likelihood of one rumour day by day, with the claims that moved it.
 
+    --since and --until (or --from and --to) are days here, not clubs.
+
     Example:
 
-        rumour timeline "Xabi Alonso -> Real Madrid" --from 2024-01-01 --plot alonso.png
+        rumour timeline "Xabi Alonso -> Real Madrid" --since 2024-01-01 --plot alonso.png
     """
     from rumour_ledger.ledger.claims import check_date
     from rumour_ledger.projections.board import parse_moment

@@ -90,6 +90,15 @@ def test_timeline_prints_a_sparkline_and_the_days_that_moved_it(rumour):
     assert len(days) == 31
 
 
+def test_timeline_takes_since_and_until_as_plain_names_for_its_days(rumour):
+    days = ("--from", "2024-10-01", "--to", "2024-10-31", "--json")
+    plain = ("--since", "2024-10-01", "--until", "2024-10-31", "--json")
+    old, new = rumour("timeline", REAL, *days), rumour("timeline", REAL, *plain)
+    assert new.exit_code == 0, new.output
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert json.loads(new.stdout)["days"][-1]["date"] == "2024-10-31"
+
+
 @pytest.mark.parametrize(("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml")])
 def test_timeline_plot_writes_a_real_chart(rumour, tmp_path, suffix, magic):
     out = tmp_path / f"alonso{suffix}"
