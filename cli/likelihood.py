@@ -154,7 +154,7 @@ def why(
     """
     from rumour_ledger.projections.board import explain_rumour, parse_moment
     from rumour_ledger.projections.config import load_settings
-    from rumour_ledger.projections.views import find_rumour
+    from rumour_ledger.projections.views import find_rumour, with_dashed_ids
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
@@ -162,7 +162,7 @@ def why(
         moment = parse_moment(as_of, known_at, _today(ledger))
         explained = explain_rumour(conn, ref, moment, settings)
     if as_json:
-        print_json({"rumour": ref.to_dict(), **explained.to_dict()})
+        print_json({"rumour": ref.to_dict(), **with_dashed_ids(explained.to_dict())})
         return
     click.echo(safe(f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}"))
     for line in explained.describe().splitlines():

@@ -112,6 +112,28 @@ def event_dict(row: Any) -> dict[str, Any]:
     }
 
 
+def with_dashed_ids(explained: dict[str, Any]) -> dict[str, Any]:
+    """An explanation (Explanation.to_dict) with its claim ids as every command prints ids:
+    UUIDs with dashes. The model keys claims by whatever id it is given."""
+
+    def dashed(claim_id: str) -> str:
+        return str(uuid.UUID(claim_id))
+
+    def relay(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "claim_ids": [dashed(i) for i in data["claim_ids"]]}
+
+    contributions = [
+        {
+            **c,
+            "claim_ids": [dashed(i) for i in c["claim_ids"]],
+            "counted_claim_id": dashed(c["counted_claim_id"]),
+            "relays": [relay(r) for r in c["relays"]],
+        }
+        for c in explained["contributions"]
+    ]
+    return {**explained, "contributions": contributions}
+
+
 def _iso(value: date | datetime | None) -> str | None:
     if value is None:
         return None

@@ -204,3 +204,18 @@ def test_folding_breaks_between_words_and_inside_a_word_only_when_it_must():
     # A wide character takes two columns of a terminal.
     assert _width("東京ヴェルディ") == 14
     assert all(_width(line) <= 6 for line in _fold("東京ヴェルディ", 6))
+
+
+def test_why_json_gives_claim_ids_as_show_json_gives_them(rumour):
+    explained = json.loads(rumour("why", REAL, "--as-of", "2024-12-31", "--json").stdout)
+    shown = {e["id"] for e in json.loads(rumour("show", REAL, "--json").stdout)["events"]}
+    ids = [
+        claim
+        for part in explained["contributions"]
+        for claim in (
+            *part["claim_ids"],
+            part["counted_claim_id"],
+            *(i for relay in part["relays"] for i in relay["claim_ids"]),
+        )
+    ]
+    assert ids and set(ids) <= shown
