@@ -256,6 +256,12 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
+def nl_option(func: F) -> F:
+    return click.option(
+        "--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON: an object a line."
+    )(func)
+
+
 def _chart_file(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
     if value is not None and value.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the file must end in .png or .svg")

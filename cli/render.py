@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
@@ -37,6 +37,15 @@ def print_json(data: Any) -> None:
         chunk = ",\n ".join(encode(row) for row in data[start : start + 1000])
         end = ",\n " if start + 1000 < len(data) else "]\n"
         click.echo(("[" if start == 0 else "") + chunk + end, nl=False)
+
+
+def print_nl(rows: Iterable[Any]) -> None:
+    """Newline-delimited JSON: one object a line, written as it comes."""
+    import json
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    for row in rows:
+        click.echo(encode(row))
 
 
 # Past this many rows a table is streamed plainly: rich lays every row out before it

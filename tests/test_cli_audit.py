@@ -63,14 +63,17 @@ def test_audit_rumour_groups_by_origin(rumour):
     assert rumour("audit", "rumour", "Xabi Alonso -> Real Madrid").exit_code == 0
 
 
-def test_audit_log_streams_json_lines_filtered_by_recorder(rumour):
+def test_audit_log_speaks_a_json_array_or_json_lines_filtered_by_recorder(rumour):
     assert rumour("alias", "source", "Diario Sport", "Sport", "--recorded-by", "ed").exit_code == 0
-    lines = rumour("audit", "log", "--json").stdout.splitlines()
-    assert len(lines) == 18
-    assert json.loads(lines[-1])["type"] == "alias"
-    mine = rumour("audit", "log", "--recorded-by", "ed", "--json").stdout.splitlines()
+    entries = json.loads(rumour("audit", "log", "--json").stdout)  # one document
+    assert len(entries) == 18
+    assert entries[-1]["type"] == "alias"
+    lines = rumour("audit", "log", "--nl").stdout.splitlines()
+    assert [json.loads(x) for x in lines] == entries
+    mine = rumour("audit", "log", "--recorded-by", "ed", "--nl").stdout.splitlines()
     assert [json.loads(x)["recorded_by"] for x in mine] == ["ed"]
-    assert rumour("audit", "log", "--since", "2999-01-01", "--json").stdout == ""
+    assert json.loads(rumour("audit", "log", "--since", "2999-01-01", "--json").stdout) == []
+    assert rumour("audit", "log", "--since", "2999-01-01", "--nl").stdout == ""
 
 
 def test_alias_and_unalias_are_recorded_and_listed(rumour):
