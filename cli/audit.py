@@ -251,6 +251,12 @@ def audit_log(
     default="reliability",
     show_default=True,
 )
+@click.option(
+    "--similar",
+    is_flag=True,
+    help="Instead, pairs of sources that may be one outlet under two names, with the "
+    "alias that would join their records.",
+)
 @config_option
 @json_option
 @db_option
@@ -259,6 +265,7 @@ def sources(
     ctx: click.Context,
     as_of: str | None,
     sort: str,
+    similar: bool,
     config: str | None,
     as_json: bool,
     db: str | None,
@@ -273,6 +280,9 @@ def sources(
     from rumour_ledger.projections.config import load_settings
     from rumour_ledger.projections.evidence import parse_moment
 
+    if similar:
+        _similar_sources(ctx, db, as_json)
+        return
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
@@ -315,6 +325,24 @@ def sources(
         rows,
         title=f"as of {moment.as_of.isoformat()}",
         wrap=("SOURCE",),
+    )
+
+
+def _similar_sources(ctx: click.Context, db: str | None, as_json: bool) -> None:
+    from rumour_ledger.projections.similar import similar_sources
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        pairs = similar_sources(conn)
+    if as_json:
+        print_json(pairs)
+        return
+    print_table(
+        ["SOURCE", "CLAIMS", "MAY BE THE SAME AS", "CLAIMS", "LIKENESS", "TO JOIN THEM"],
+        [
+            [p["source"], p["claims"], p["similar"], p["similar_claims"], p["likeness"], p["alias"]]
+            for p in pairs
+        ],
+        wrap=("SOURCE", "MAY BE THE SAME AS", "TO JOIN THEM"),
     )
 
 
