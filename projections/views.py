@@ -56,7 +56,11 @@ def _counted(kind: str) -> Any:
 
 
 def rumour_list(conn: Connection) -> list[dict[str, Any]]:
-    """Every rumour with counts of live reports, denials, confirmations and its latest claim."""
+    """Every rumoured move with counts of live reports, denials, confirmations and its latest
+    claim; stored rumours that the aliases in force make one move are one row, as on the
+    board (its earliest stored rumour names it, `merged` lists the others)."""
+    from rumour_ledger.projections.evidence import Catalogue
+
     live_claim = and_(claims.c.kind != "retraction", claims.c.retracted_by.is_(None))
     query = (
         select(
@@ -68,25 +72,35 @@ def rumour_list(conn: Connection) -> list[dict[str, Any]]:
         )
         .select_from(rumours.outerjoin(claims, claims.c.rumour_id == rumours.c.id))
         .group_by(rumours.c.id)
-        .order_by(rumours.c.subject_key, rumours.c.label)
     )
-    return [
-        {
-            **_ref(row).to_dict(),
-            "reports": int(row.reports),
-            "denials": int(row.denials),
-            "confirmations": int(row.confirmations),
-            "last_claim": _iso(row.last_claim),
-        }
-        for row in conn.execute(query)
-    ]
+    rows = conn.execute(query).all()
+    moves = Catalogue(rows, names_in_force(conn)).moves.values()
+    listed = []
+    for move in moves:
+        days = [m.last_claim for m in move.members if m.last_claim is not None]
+        listed.append(
+            {
+                **_ref(move.ref).to_dict(),
+                "reports": sum(int(m.reports) for m in move.members),
+                "denials": sum(int(m.denials) for m in move.members),
+                "confirmations": sum(int(m.confirmations) for m in move.members),
+                "last_claim": _iso(max(days)) if days else None,
+                "merged": [str(uuid.UUID(m.id)) for m in move.members[1:]],
+            }
+        )
+    return sorted(listed, key=lambda r: (name_key(r["subject"]), r["label"]))
 
 
 def rumour_history(conn: Connection, rumour: RumourRef) -> list[dict[str, Any]]:
-    """Every event of one rumour in published-date order, retracted ones marked."""
+    """Every event of one rumoured move in published-date order, retracted ones marked: the
+    claims of every stored rumour that the aliases in force make the same move."""
+    from rumour_ledger.projections.evidence import catalogue
+
+    row = conn.execute(select(rumours).where(rumours.c.id == rumour.id)).one()
+    move = catalogue(conn, names_in_force(conn), related_to=row).of(rumour.id)
     query = (
         select(claims)
-        .where(claims.c.rumour_id == rumour.id)
+        .where(claims.c.rumour_id.in_(move.ids))
         .order_by(claims.c.published, claims.c.position)
     )
     return [event_dict(row) for row in conn.execute(query)]

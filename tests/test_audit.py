@@ -17,7 +17,7 @@ from rumour_ledger.projections.audit import audit_log, league, rumour_audit, sou
 from rumour_ledger.projections.board import board, explain_rumour
 from rumour_ledger.projections.evidence import Moment
 from rumour_ledger.projections.likelihood import Settings
-from rumour_ledger.projections.views import find_rumour
+from rumour_ledger.projections.views import find_rumour, rumour_history, rumour_list
 
 DEFAULTS = Settings()
 LATER = Moment(date(2025, 12, 31))
@@ -196,6 +196,30 @@ def test_aliasing_clubs_merges_two_rumours_into_one_move(ledger):
     ledger.app.remove_alias(make_unalias("club", "FC Bayern München"))
     with ledger.reading() as conn:
         assert len(board(conn, moment, DEFAULTS)) == 2
+
+
+def test_list_and_show_resolve_names_through_the_aliases_as_the_board_does(ledger):
+    load(
+        ledger,
+        [
+            line("report", "Rice", "Arsenal", "BBC", "2023-06-01"),
+            line("report", "Declan Rice", "Arsenal", "Sky", "2023-06-10"),
+            line("denial", "Declan Rice", "Arsenal", "Declan Rice", "2023-06-12"),
+        ],
+    )
+    with ledger.reading() as conn:
+        assert len(rumour_list(conn)) == 2
+    ledger.app.declare_alias(make_alias("person", "Rice", "Declan Rice"))
+    with ledger.reading() as conn:
+        (row,) = rumour_list(conn)
+        (on_board,) = board(conn, Moment(date(2023, 6, 30)), DEFAULTS)
+        events = rumour_history(conn, find_rumour(conn, "Declan Rice -> Arsenal"))
+        same = rumour_history(conn, find_rumour(conn, "Rice -> Arsenal"))
+    assert (row["id"], row["label"]) == (on_board["id"], on_board["label"])
+    assert row["merged"] == on_board["merged"] and len(row["merged"]) == 1
+    assert (row["reports"], row["denials"], row["last_claim"]) == (2, 1, "2023-06-12")
+    assert [e["source"] for e in events] == ["BBC", "Sky", "Declan Rice"]  # by date
+    assert same == events
 
 
 def test_aliases_are_replayed_as_the_ledger_held_them(ledger, clock):
