@@ -257,7 +257,7 @@ def timeline(
     if plot is not None:
         from rumour_ledger.projections.chart import draw_timeline
 
-        draw_timeline(points, ref.label, plot)
+        draw_timeline(points, ref.label, plot, to_the_end=end is not None)
     if as_json:
         print_json({"rumour": ref.to_dict(), "days": points})
         return

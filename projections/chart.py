@@ -13,11 +13,37 @@ MARKERS = {
 }
 
 
-def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
-    """Likelihood as a line, with reports, denials and confirmations marked on it."""
+# Days a chart goes on after its line last moved, at least, and as a share of what it shows.
+TAIL_DAYS = 14
+TAIL_SHARE = 0.05
+
+
+def settled(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The days worth drawing: up to a short tail after the last day anything changed (a
+    claim, the status, the figure), so a two-month saga confirmed years ago is not drawn as
+    years of flat 100%. A move still moving (decaying) is drawn to its last day."""
+    last = points[-1] if points else None
+    moved = 0
+    for i, p in enumerate(points):
+        changed = (
+            p["events"] or p["likelihood"] != last["likelihood"] or p["status"] != last["status"]
+        )
+        if changed:
+            moved = i
+    tail = max(TAIL_DAYS, round(TAIL_SHARE * (moved + 1)))
+    return points[: moved + tail + 1]
+
+
+def draw_timeline(
+    points: list[dict[str, Any]], title: str, path: Path, *, to_the_end: bool = False
+) -> None:
+    """Likelihood as a line, with reports, denials and confirmations marked on it; drawn to
+    shortly after it settles unless `to_the_end` (the user named the last day)."""
     _matplotlib()
     import matplotlib.pyplot as plt
 
+    if not to_the_end:
+        points = settled(points)
     days = [date.fromisoformat(p["date"]) for p in points]
     values = [p["likelihood"] for p in points]
     fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
@@ -36,7 +62,7 @@ def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
     ax.set_ylabel("likelihood")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _legend_beside(ax)
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path)
@@ -48,7 +74,7 @@ def draw_reliability(scores: dict[str, Any], path: Path, title: str) -> None:
     _matplotlib()
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.5, 5.5), dpi=100)
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
     series = [("model", scores["model"]), *scores["baselines"].items()]
     for name, result in series:
@@ -77,10 +103,15 @@ def draw_reliability(scores: dict[str, Any], path: Path, title: str) -> None:
     ax.set_ylabel("share that happened")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _legend_beside(ax)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _legend_beside(ax: Any) -> None:
+    """The legend to the right of the plot, where it can hide no data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
 
 
 def _matplotlib() -> Any:
