@@ -7,9 +7,9 @@ from typing import Any
 import click
 
 from rumour_ledger.cli.likelihood import config_option
-from rumour_ledger.cli.main import db_option, json_option, nl_option, open_ledger_for
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
 from rumour_ledger.cli.recording import recorder_option
-from rumour_ledger.cli.render import print_json, print_nl, print_table, safe, short
+from rumour_ledger.cli.render import print_json, print_table, safe, short
 
 KINDS = ("source", "club", "person")
 
@@ -188,7 +188,6 @@ def audit_rumour(
 @click.option("--since", metavar="TIMESTAMP", help="Only entries recorded at or after this.")
 @click.option("--recorded-by", metavar="USER", help="Only entries recorded by this user.")
 @json_option
-@nl_option
 @db_option
 @click.pass_context
 def audit_log(
@@ -196,7 +195,6 @@ def audit_log(
     since: str | None,
     recorded_by: str | None,
     as_json: bool,
-    as_nl: bool,
     db: str | None,
 ) -> None:
     """The raw trail of entries in recorded order: who recorded what, and when.
@@ -215,11 +213,8 @@ def audit_log(
         if stamp is not None and since is not None and len(since.strip()) == 10:
             stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
         entries = trail(conn, stamp, recorded_by)
-    if as_nl:
-        print_nl(entries)
-        return
     if as_json:
-        print_json(list(entries))
+        print_json(entries)
         return
     rows = []
     for e in entries:

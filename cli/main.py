@@ -252,14 +252,48 @@ def db_option(func: F) -> F:
     )(func)
 
 
+# How a read command prints its answer: chosen by one of these flags, defined once here.
+# The command sees `as_json` true for every machine format and hands its answer to
+# render.print_json, which writes the format chosen; --table forces the table for people.
+OUTPUT = "rumour.output"
+MACHINE_FORMATS = ("json", "nl", "csv", "tsv")
+OUTPUT_FLAGS = {
+    "json": "Print JSON: one document.",
+    "nl": "Print newline-delimited JSON: an object a line.",
+    "csv": "Print CSV: a header, then a row a line.",
+    "tsv": "Print tab-separated values.",
+    "table": "Print a table laid out for people, even into a pipe.",
+}
+
+
+def _output_chosen(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    chosen = ctx.meta.setdefault(OUTPUT, param.name)
+    if chosen != param.name:
+        raise click.UsageError(f"--{chosen} and --{param.name} cannot be used together", ctx)
+
+
+def output_format() -> str | None:
+    """The output flag given to the running command, if any."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(OUTPUT)
+
+
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+    """--json, --nl, --csv, --tsv and --table; the command receives `as_json`."""
+    import functools
 
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        kwargs["as_json"] = output_format() in MACHINE_FORMATS
+        return func(*args, **kwargs)
 
-def nl_option(func: F) -> F:
-    return click.option(
-        "--nl", "as_nl", is_flag=True, help="Print newline-delimited JSON: an object a line."
-    )(func)
+    for name, text in reversed(OUTPUT_FLAGS.items()):
+        command = click.option(
+            f"--{name}", is_flag=True, expose_value=False, callback=_output_chosen, help=text
+        )(command)
+    return command  # type: ignore[return-value]
 
 
 def _chart_file(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import click
@@ -22,6 +22,20 @@ def safe(value: object) -> str:
 
 
 def print_json(data: Any) -> None:
+    """A command's answer in the machine format its flags chose (--json unless another):
+    JSON, newline-delimited JSON, CSV or TSV."""
+    from rumour_ledger.cli.main import output_format
+
+    chosen = output_format() or "json"
+    if chosen == "json":
+        _print_document(data if not isinstance(data, Iterator) else list(data))
+    elif chosen == "nl":
+        print_nl(data)
+    else:
+        _print_delimited(_rows_of(data), "\t" if chosen == "tsv" else ",")
+
+
+def _print_document(data: Any) -> None:
     """JSON on stdout: a list of rows one row to a line, as sqlite-utils prints them, and
     anything else indented."""
     import json
@@ -39,13 +53,60 @@ def print_json(data: Any) -> None:
         click.echo(("[" if start == 0 else "") + chunk + end, nl=False)
 
 
-def print_nl(rows: Iterable[Any]) -> None:
+def print_nl(data: Any) -> None:
     """Newline-delimited JSON: one object a line, written as it comes."""
     import json
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    for row in rows:
+    for row in _rows_of(data):
         click.echo(encode(row))
+
+
+def _rows_of(data: Any) -> Iterable[Any]:
+    """The rows of an answer: a list is its rows; an answer that holds one list of rows
+    (a rumour's events, its days) is that list; any other answer is one row."""
+    if not isinstance(data, dict):
+        return data
+    lists = [value for value in data.values() if isinstance(value, list)]
+    if len(lists) == 1 and all(isinstance(row, dict) for row in lists[0]):
+        return lists[0]
+    if not lists:
+        return [data]
+    raise click.UsageError("this answer holds several lists: print it with --json")
+
+
+def _print_delimited(rows: Iterable[Any], delimiter: str) -> None:
+    """CSV or TSV with a header of every key, in the order keys first appear; nested values
+    as JSON text, true/false as words, nothing as an empty cell."""
+    import csv
+    import io
+    import json
+
+    listed = list(rows)
+    header: dict[str, None] = {}
+    for row in listed:
+        header.update(dict.fromkeys(row))
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    for start in range(0, len(listed), STREAM_ROWS):
+        for row in listed[start : start + STREAM_ROWS]:
+            writer.writerow([cell(row.get(key)) for key in header])
+        click.echo(out.getvalue(), nl=False)
+        out.seek(0)
+        out.truncate()
+    if not listed:
+        click.echo(out.getvalue(), nl=False)
 
 
 # Past this many rows a table is streamed plainly: rich lays every row out before it
@@ -69,7 +130,7 @@ def print_table(
     see one line per row."""
     import shutil
 
-    if not _is_terminal():
+    if not _is_terminal() and _output_format() != "table":
         _stream_table(headers, rows, title, (), width=0)
         return
     width = max(shutil.get_terminal_size((120, 24)).columns, 100)
@@ -89,6 +150,12 @@ def print_table(
     for row in rows:
         table.add_row(*(Text(safe(cell)) for cell in row))
     Console(width=width, soft_wrap=False, highlight=False).print(table)
+
+
+def _output_format() -> str | None:
+    from rumour_ledger.cli.main import output_format
+
+    return output_format()
 
 
 def _is_terminal() -> bool:
