@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
 from rumour_ledger.cli.render import print_json, print_table, short
 
 
+def clock_options(func: Any) -> Any:
+    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
+    func = click.option(
+        "--known-at",
+        metavar="TIMESTAMP",
+        help="As the ledger held it then: entries recorded later are left out, and "
+        "retractions recorded later not yet applied (a bare date means the end of that "
+        "day, UTC).",
+    )(func)
+    return click.option(
+        "--as-of", metavar="DATE", help="Only entries published on or before DATE."
+    )(func)
+
+
+def _clocks(ledger: Any, as_of: str | None, known_at: str | None) -> tuple[Any, Any]:
+    from rumour_ledger.projections.evidence import parse_moment
+
+    moment = parse_moment(as_of, known_at, ledger.app.today)
+    return (None if as_of is None else moment.as_of), moment.known_at
+
+
 @click.command(name="list")
+@clock_options
 @json_option
 @db_option
 @click.pass_context
-def list_(ctx: click.Context, as_json: bool, db: str | None) -> None:
+def list_(
+    ctx: click.Context, as_of: str | None, known_at: str | None, as_json: bool, db: str | None
+) -> None:
     """Every rumour with its counts of reports, denials and confirmations.
 
-    Counts leave out retracted entries; LAST CLAIM is the latest published date.
+    Counts leave out retracted entries; LAST CLAIM is the latest published date. Names
+    that aliases join are one row, as on the board.
 
     Example:
 
-        rumour list --json
+        rumour list --as-of 2024-12-10 --json
     """
     from rumour_ledger.projections.views import rumour_list
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        rows = rumour_list(conn)
+        rows = rumour_list(conn, *_clocks(ledger, as_of, known_at))
     if as_json:
         print_json(rows)
         return
@@ -48,10 +75,18 @@ def list_(ctx: click.Context, as_json: bool, db: str | None) -> None:
 
 @click.command()
 @click.argument("rumour")
+@clock_options
 @json_option
 @db_option
 @click.pass_context
-def show(ctx: click.Context, rumour: str, as_json: bool, db: str | None) -> None:
+def show(
+    ctx: click.Context,
+    rumour: str,
+    as_of: str | None,
+    known_at: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
     """Every event of one rumour in published-date order.
 
     RUMOUR is a short id or text such as "Xabi Alonso -> Real Madrid".
@@ -64,7 +99,7 @@ def show(ctx: click.Context, rumour: str, as_json: bool, db: str | None) -> None
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)
-        events = rumour_history(conn, ref)
+        events = rumour_history(conn, ref, *_clocks(ledger, as_of, known_at))
     if as_json:
         print_json({"rumour": ref.to_dict(), "events": events})
         return

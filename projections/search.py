@@ -104,11 +104,8 @@ def search(conn: Connection, query: Query) -> Iterator[dict[str, Any]]:
         .order_by(claims.c.published, claims.c.position)
         .limit(query.limit)
     )
-    cutoff = None if query.known_at is None else naive_utc(query.known_at)
     for row in conn.execute(statement):
-        entry = event_dict(row)
-        if cutoff is not None and row.retracted_at is not None and row.retracted_at > cutoff:
-            entry["retracted"], entry["retracted_by"] = False, None
+        entry = event_dict(row, query.known_at)
         yield {"rumour_id": str(uuid.UUID(row.rumour_id)), "rumour": row.label, **entry}
 
 

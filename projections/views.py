@@ -15,6 +15,7 @@ from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRu
 from rumour_ledger.ledger.interchange import CLAIM_FIELDS
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
+from rumour_ledger.projections.claim_rows import naive_utc
 from rumour_ledger.projections.tables import claims, rumours
 
 SHORT_ID = 8
@@ -50,31 +51,56 @@ def _ref(row: Any) -> RumourRef:
     return RumourRef(row.id, row.subject, row.from_club, row.to_club, row.role, row.label)
 
 
-def _counted(kind: str) -> Any:
-    live = and_(claims.c.kind == kind, claims.c.retracted_by.is_(None))
+def _retracted(known_at: datetime | None) -> Any:
+    """The entry was retracted: now, or by the recording time known_at."""
+    if known_at is None:
+        return claims.c.retracted_by.is_not(None)
+    return and_(claims.c.retracted_by.is_not(None), claims.c.retracted_at <= naive_utc(known_at))
+
+
+def _in_view(as_of: date | None, known_at: datetime | None) -> list[Any]:
+    """Entries published by as_of and recorded by known_at (each only when given)."""
+    where = []
+    if as_of is not None:
+        where.append(claims.c.published <= as_of)
+    if known_at is not None:
+        where.append(claims.c.recorded_at <= naive_utc(known_at))
+    return where
+
+
+def _counted(kind: str, known_at: datetime | None) -> Any:
+    live = and_(claims.c.kind == kind, ~_retracted(known_at))
     return func.coalesce(func.sum(case((live, 1), else_=0)), 0)
 
 
-def rumour_list(conn: Connection) -> list[dict[str, Any]]:
+def rumour_list(
+    conn: Connection, as_of: date | None = None, known_at: datetime | None = None
+) -> list[dict[str, Any]]:
     """Every rumoured move with counts of live reports, denials, confirmations and its latest
     claim; stored rumours that the aliases in force make one move are one row, as on the
-    board (its earliest stored rumour names it, `merged` lists the others)."""
+    board (its earliest stored rumour names it, `merged` lists the others).
+
+    As of a day, or as known at a time, a move is listed once it has an entry by then, and
+    counts what was published and recorded by then (a claim retracted later still counts)."""
     from rumour_ledger.projections.evidence import Catalogue
 
-    live_claim = and_(claims.c.kind != "retraction", claims.c.retracted_by.is_(None))
+    window = _in_view(as_of, known_at)
+    live_claim = and_(claims.c.kind != "retraction", ~_retracted(known_at))
     query = (
         select(
             rumours,
-            _counted("report").label("reports"),
-            _counted("denial").label("denials"),
-            _counted("confirmation").label("confirmations"),
+            _counted("report", known_at).label("reports"),
+            _counted("denial", known_at).label("denials"),
+            _counted("confirmation", known_at).label("confirmations"),
             func.max(case((live_claim, claims.c.published))).label("last_claim"),
         )
-        .select_from(rumours.outerjoin(claims, claims.c.rumour_id == rumours.c.id))
+        .select_from(rumours.outerjoin(claims, and_(claims.c.rumour_id == rumours.c.id, *window)))
         .group_by(rumours.c.id)
     )
+    if window:
+        query = query.having(func.count(claims.c.id) > 0)
     rows = conn.execute(query).all()
-    moves = Catalogue(rows, names_in_force(conn)).moves.values()
+    moves = Catalogue(rows, names_in_force(conn, known_at)).moves.values()
     listed = []
     for move in moves:
         days = [m.last_claim for m in move.members if m.last_claim is not None]
@@ -91,23 +117,34 @@ def rumour_list(conn: Connection) -> list[dict[str, Any]]:
     return sorted(listed, key=lambda r: (name_key(r["subject"]), r["label"]))
 
 
-def rumour_history(conn: Connection, rumour: RumourRef) -> list[dict[str, Any]]:
+def rumour_history(
+    conn: Connection,
+    rumour: RumourRef,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Every event of one rumoured move in published-date order, retracted ones marked: the
-    claims of every stored rumour that the aliases in force make the same move."""
+    claims of every stored rumour that the aliases in force make the same move; as of a day
+    and as known at a time when given."""
     from rumour_ledger.projections.evidence import catalogue
 
+    names = names_in_force(conn, known_at)
     row = conn.execute(select(rumours).where(rumours.c.id == rumour.id)).one()
-    move = catalogue(conn, names_in_force(conn), related_to=row).of(rumour.id)
+    move = catalogue(conn, names, related_to=row).of(rumour.id)
     query = (
         select(claims)
-        .where(claims.c.rumour_id.in_(move.ids))
+        .where(claims.c.rumour_id.in_(move.ids), *_in_view(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
-    return [event_dict(row) for row in conn.execute(query)]
+    return [event_dict(row, known_at) for row in conn.execute(query)]
 
 
-def event_dict(row: Any) -> dict[str, Any]:
-    """One stored entry as plain data, in the interchange format's words."""
+def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
+    """One stored entry as plain data, in the interchange format's words; retracted as the
+    ledger held it at known_at, when given."""
+    retracted = row.retracted_by is not None and (
+        known_at is None or row.retracted_at <= naive_utc(known_at)
+    )
     return {
         "id": str(uuid.UUID(row.id)),
         "type": row.kind,
@@ -121,8 +158,8 @@ def event_dict(row: Any) -> dict[str, Any]:
         "recorded_at": _iso(row.recorded_at),
         "retracts": str(uuid.UUID(row.retracts)) if row.retracts else None,
         "reason": row.reason,
-        "retracted": row.retracted_by is not None,
-        "retracted_by": str(uuid.UUID(row.retracted_by)) if row.retracted_by else None,
+        "retracted": retracted,
+        "retracted_by": str(uuid.UUID(row.retracted_by)) if retracted else None,
     }
 
 

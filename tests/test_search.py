@@ -1,4 +1,5 @@
-"""Finding claims, clubs and people, and summing up a ledger: the rules, then the commands."""
+"""Finding claims, clubs and people, summing up a ledger, and list/show on both clocks: the
+rules, then the commands."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from test_audit import line, load
 from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.projections.search import Query, entities, ledger_summary, search
+from rumour_ledger.projections.views import find_rumour, rumour_history, rumour_list
 
 A = "00000000-0000-4000-8000-00000000000a"
 B = "00000000-0000-4000-8000-00000000000b"
@@ -142,3 +144,29 @@ def test_the_commands_speak_json_and_refuse_a_bad_date(ledger, location):
     bad = run("search", "--since", "2024-13-01")
     assert bad.exit_code == 1
     assert bad.stderr.strip() == "Error: since: '2024-13-01' is not a real calendar date"
+
+
+def test_list_and_show_answer_as_of_a_day_and_as_known_at_a_time(ledger):
+    load(ledger, LINES)
+    before_retraction = datetime(2025, 1, 15, tzinfo=UTC)
+    with ledger.reading() as conn:
+        ref = find_rumour(conn, "Mbappé -> Real Madrid")
+        now = {r["label"]: r for r in rumour_list(conn)}
+        known = {r["label"]: r for r in rumour_list(conn, known_at=before_retraction)}
+        early = rumour_list(conn, as_of=date(2024, 1, 31))
+        nothing = rumour_list(conn, known_at=datetime(2024, 12, 1, tzinfo=UTC))
+        history = rumour_history(conn, ref)
+        history_then = rumour_history(conn, ref, known_at=before_retraction)
+        history_early = rumour_history(conn, ref, as_of=date(2024, 1, 31))
+    label = "Kylian Mbappé: Paris Saint-Germain -> Real Madrid"
+    assert (now[label]["reports"], now[label]["denials"]) == (1, 0)  # the denial retracted
+    assert (known[label]["reports"], known[label]["denials"]) == (1, 1)  # not yet
+    assert [r["label"] for r in early] == [label]  # Ann's move had no claim by then
+    assert nothing == []
+    assert [e["type"] for e in history] == ["report", "denial", "retraction"]
+    assert [e["retracted"] for e in history] == [False, True, False]
+    assert [(e["type"], e["retracted"]) for e in history_then] == [
+        ("report", False),
+        ("denial", False),
+    ]
+    assert [e["id"] for e in history_early] == [A]
