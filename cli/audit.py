@@ -25,6 +25,13 @@ def audit() -> None:
 
 
 def _as_of_option(func: Any) -> Any:
+    """--as-of and --known-at: the record as it stood on a day, as the ledger held it then."""
+    func = click.option(
+        "--known-at",
+        metavar="TIMESTAMP",
+        help="As the ledger held it then: entries recorded later are left out (a bare "
+        "date means the end of that day, UTC).",
+    )(func)
     return click.option(
         "--as-of",
         metavar="DATE",
@@ -43,6 +50,7 @@ def audit_source(
     ctx: click.Context,
     name: str,
     as_of: str | None,
+    known_at: str | None,
     config: str | None,
     as_json: bool,
     db: str | None,
@@ -59,7 +67,7 @@ def audit_source(
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        moment = parse_moment(as_of, known_at, ledger.app.clock().astimezone().date())
         result = source_audit(conn, name, moment, settings)
     if as_json:
         print_json(result)
@@ -125,6 +133,7 @@ def audit_rumour(
     ctx: click.Context,
     rumour: str,
     as_of: str | None,
+    known_at: str | None,
     config: str | None,
     as_json: bool,
     db: str | None,
@@ -143,7 +152,7 @@ def audit_rumour(
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)
-        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        moment = parse_moment(as_of, known_at, ledger.app.clock().astimezone().date())
         result = rumour_audit(conn, ref, moment, settings)
     if as_json:
         print_json(result)
@@ -241,6 +250,11 @@ def audit_log(
 @click.command()
 @click.option("--as-of", metavar="DATE", help="Records as known on DATE. [default: today]")
 @click.option(
+    "--known-at",
+    metavar="TIMESTAMP",
+    help="As the ledger held it then: entries recorded later are left out.",
+)
+@click.option(
     "--sort",
     type=click.Choice(("reliability", "claims", "brier")),
     default="reliability",
@@ -259,6 +273,7 @@ def audit_log(
 def sources(
     ctx: click.Context,
     as_of: str | None,
+    known_at: str | None,
     sort: str,
     similar: bool,
     config: str | None,
@@ -280,7 +295,7 @@ def sources(
         return
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        moment = parse_moment(as_of, known_at, ledger.app.clock().astimezone().date())
         table = league(conn, moment, settings, sort)
     if as_json:
         print_json(table)

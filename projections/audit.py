@@ -20,7 +20,7 @@ from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
 from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.tables import aliases, claims, rumours
-from rumour_ledger.projections.views import RumourRef, event_dict
+from rumour_ledger.projections.views import RumourRef, entry_window, event_dict
 
 SORTS = ("reliability", "claims", "brier")
 TOO_FEW = 5  # fewer scored calls than this is "not enough data"
@@ -97,7 +97,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         .join(rumours, rumours.c.id == claims.c.rumour_id)
         .where(
             claims.c.kind != "retraction",
-            claims.c.published <= moment.as_of,
+            *entry_window(moment.as_of, moment.known_at),
             or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
         )
         .order_by(claims.c.published, claims.c.position)
@@ -111,7 +111,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         if key not in outcomes:
             outcomes[key] = outcome_word(weighing, key)
         entry = {
-            **event_dict(row),
+            **event_dict(row, moment.known_at),
             "rumour": row.label,
             "rumour_id": str(uuid.UUID(row.rumour_id)),
             "outcome": outcomes[key],
@@ -166,19 +166,20 @@ def rumour_audit(
     move = weighing.found.of(ref.id)
     rows = conn.execute(
         select(claims)
-        .where(claims.c.rumour_id.in_(move.ids), claims.c.published <= moment.as_of)
+        .where(claims.c.rumour_id.in_(move.ids), *entry_window(moment.as_of, moment.known_at))
         .order_by(claims.c.published, claims.c.position)
     ).all()
     names = weighing.found.names
     by_origin: dict[str, dict[str, Any]] = {}
-    reports = [r for r in rows if r.kind == "report" and r.retracted_by is None]
-    denials = [r for r in rows if r.kind == "denial" and r.retracted_by is None]
+    shown = {row.id: event_dict(row, moment.known_at) for row in rows}
+    reports = [r for r in rows if r.kind == "report" and not shown[r.id]["retracted"]]
+    denials = [r for r in rows if r.kind == "denial" and not shown[r.id]["retracted"]]
     first_report = reports[0].id if reports else None
     last_denial = denials[-1].id if denials else None
     retractions = []
     for row in rows:
         if row.kind == "retraction":
-            retractions.append(event_dict(row))
+            retractions.append(shown[row.id])
             continue
         origin_key = names.source(row.cites_key or row.source_key)
         relay = names.source(row.source_key) != origin_key
@@ -187,7 +188,7 @@ def rumour_audit(
             {"origin": row.cites if relay else row.source, "claims": [], "relays": []},
         )
         entry = {
-            **event_dict(row),
+            **shown[row.id],
             "first_to_report": row.id == first_report,
             "last_to_deny": row.id == last_denial,
         }

@@ -58,7 +58,7 @@ def _retracted(known_at: datetime | None) -> Any:
     return and_(claims.c.retracted_by.is_not(None), claims.c.retracted_at <= naive_utc(known_at))
 
 
-def _in_view(as_of: date | None, known_at: datetime | None) -> list[Any]:
+def entry_window(as_of: date | None, known_at: datetime | None) -> list[Any]:
     """Entries published by as_of and recorded by known_at (each only when given)."""
     where = []
     if as_of is not None:
@@ -84,7 +84,7 @@ def rumour_list(
     counts what was published and recorded by then (a claim retracted later still counts)."""
     from rumour_ledger.projections.evidence import Catalogue
 
-    window = _in_view(as_of, known_at)
+    window = entry_window(as_of, known_at)
     live_claim = and_(claims.c.kind != "retraction", ~_retracted(known_at))
     query = (
         select(
@@ -133,7 +133,7 @@ def rumour_history(
     move = catalogue(conn, names, related_to=row).of(rumour.id)
     query = (
         select(claims)
-        .where(claims.c.rumour_id.in_(move.ids), *_in_view(as_of, known_at))
+        .where(claims.c.rumour_id.in_(move.ids), *entry_window(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
     return [event_dict(row, known_at) for row in conn.execute(query)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -393,3 +394,34 @@ def test_a_sources_audit_reads_only_the_moves_it_spoke_of_and_says_what_the_whol
                 patch.setattr(audit, "weigh_moves", whole)
                 wide = [source_audit(conn, name, moment, DEFAULTS) for name in spoken]
     assert narrow == wide
+
+
+@LAWS
+@given(ledgers(), st.data())
+def test_as_known_at_a_time_equals_the_ledger_of_the_entries_recorded_by_then(
+    open_fresh, objs, data
+):
+    # The first `kept` lines were recorded at BEFORE, the rest (and a retraction of the
+    # first line) later: every audit as known at BEFORE is the audit of the first lines.
+    before, after = "2025-01-01T00:00:00+00:00", "2025-02-01T00:00:00+00:00"
+    kept = data.draw(st.integers(1, len(objs)))
+    stamped = [
+        {**o, "id": str(uuid.UUID(int=i + 1)), "recorded_at": before if i < kept else after}
+        for i, o in enumerate(objs)
+    ]
+    undo = {"type": "retraction", "retracts": stamped[0]["id"], "reason": "wrong"}
+    undo |= {"date": stamped[0]["date"], "recorded_at": after}
+    then = Moment(LATER.as_of, datetime(2025, 1, 15, tzinfo=UTC))
+    with open_fresh() as whole, open_fresh() as early:
+        load(whole, [*stamped, undo])
+        load(early, stamped[:kept])
+        with whole.reading() as a, early.reading() as b:
+            assert league(a, then, DEFAULTS) == league(b, LATER, DEFAULTS)
+            assert rumour_list(a, known_at=then.known_at) == rumour_list(b)
+            for source in {o["source"] for o in stamped[:kept]}:
+                assert source_audit(a, source, then, DEFAULTS) == source_audit(
+                    b, source, LATER, DEFAULTS
+                )
+            for row in rumour_list(b):
+                ref = find_rumour(b, row["id"][:8])
+                assert rumour_audit(a, ref, then, DEFAULTS) == rumour_audit(b, ref, LATER, DEFAULTS)
