@@ -27,6 +27,7 @@ from rumour_ledger.projections import calls as calls_model
 from rumour_ledger.projections import records as track
 from rumour_ledger.projections import reliability
 from rumour_ledger.projections.bulk import no_cycle_collection
+from rumour_ledger.projections.conflicts import Conflict, conflicts, conflicts_of
 from rumour_ledger.projections.evidence import (
     Catalogue,
     Moment,
@@ -237,8 +238,30 @@ def board(
     with no_cycle_collection():
         if moment.known_at is not None:
             folded = _board_worked_out(weigh(conn, moment, settings), None)
-            return [entry.row() for entry in _top(folded, status, minimum, limit)]
-        return _board_from_standings(conn, moment.as_of, settings, status, minimum, limit)
+            rows = [entry.row() for entry in _top(folded, status, minimum, limit)]
+        else:
+            rows = _board_from_standings(conn, moment.as_of, settings, status, minimum, limit)
+    return _marked(conn, moment, rows)
+
+
+def _marked(conn: Connection, moment: Moment, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with the moves it is in conflict with (see projections/conflicts.py): an
+    empty list for a move no contradicting confirmation touches."""
+    found = conflicts(conn, moment)
+    for row in rows:
+        ids = {uuid.UUID(i).hex for i in (row["id"], *row["merged"])}
+        row["conflict"] = [other for c in found if c.rumour_ids & ids for other in c.others(ids)]
+    return rows
+
+
+def conflicts_of_rumour(
+    conn: Connection, ref: RumourRef, moment: Moment
+) -> list[tuple[Conflict, list[str]]]:
+    """The conflicts one rumour's move (every spelling of it) is part of, each with the
+    moves it is in conflict with."""
+    found = catalogue(conn, names_at(conn, moment), related_to=rumours_row(conn, ref.id))
+    ids = set(found.of(ref.id).ids)
+    return [(c, c.others(ids)) for c in conflicts_of(conn, moment, ids)]
 
 
 class _Entry(Protocol):
