@@ -104,6 +104,11 @@ def test_two_spellings_of_one_subject_are_one_subject(ledger):
     ledger.app.declare_alias(make_alias("person", "D. Rice", "Declan Rice"))
     [conflict] = found(ledger)
     assert conflict["subject"] == "Declan Rice"
+    with ledger.reading() as conn:  # asked about one spelling, read through its rumours
+        for spelling in ("d. rice", "declan rice"):
+            [one] = conflicts(conn, LATER, [spelling])
+            assert one.to_dict() == conflict
+        assert conflicts(conn, LATER, ["kylian mbappe"]) == []
 
 
 def test_the_board_and_why_name_the_other_move(ledger, clock):
