@@ -71,11 +71,11 @@ def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
         recorded = ledger.app.record(claim)
         warnings = []
-        if recorded.added and claim.kind is Kind.CONFIRMATION:
-            from rumour_ledger.projections.conflicts import confirmation_warnings
+        if recorded.added and claim.official:  # every confirmation is official
+            from rumour_ledger.projections.conflicts import recording_warnings
 
             with ledger.reading() as conn:
-                warnings = confirmation_warnings(conn, claim, recorded.id)
+                warnings = recording_warnings(conn, claim, recorded.id)
     click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)

@@ -1,4 +1,4 @@
-"""Confirmations that contradict each other, and confirmations from a source not party to the move.
+"""Confirmations that contradict each other; official claims from a source not party to a move.
 
 A conflict is one subject (its name resolved through the aliases in force) confirmed to two
 or more different destinations in overlapping time: two live confirmations of moves to
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, String, select, text, type_coerce
 
 from rumour_ledger.ledger.aliases import AliasKind
-from rumour_ledger.ledger.claims import Claim
+from rumour_ledger.ledger.claims import Claim, Kind
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names
 from rumour_ledger.projections.evidence import Moment, names_at, standing
@@ -193,16 +193,20 @@ def is_party(claim: Claim, names: Names) -> bool:
     return bool(spellings & parties)
 
 
-def confirmation_warnings(conn: Connection, claim: Claim, claim_id: uuid.UUID) -> list[str]:
-    """What a desk should hear on recording a confirmation: that its source is not a party
-    to the move, and that it contradicts another confirmation."""
+def recording_warnings(conn: Connection, claim: Claim, claim_id: uuid.UUID) -> list[str]:
+    """What a desk should hear on recording an official claim (every confirmation is one):
+    that its source is not a party to the move, and that a confirmation contradicts
+    another."""
     warnings = []
     names = names_at(conn, Moment(claim.published))
-    if not is_party(claim, names):
+    if claim.official and not is_party(claim, names):
         warnings.append(
             f"warning: {claim.source!r} is not a party to {claim.move.label!r} "
-            "(not the subject, nor a club of the move): stored as a confirmation all the same"
+            f"(not the subject, nor a club of the move): stored as an official "
+            f"{claim.kind.value} all the same"
         )
+    if claim.kind is not Kind.CONFIRMATION:
+        return warnings
     for conflict in conflicts(conn, Moment(date.max), [name_key(claim.move.subject)]):
         if any(c.claim_id == claim_id.hex for c in conflict.confirmations):
             others = conflict.others({claim.move.rumour_id.hex})

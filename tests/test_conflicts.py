@@ -18,9 +18,9 @@ from rumour_ledger.projections.aliases import Names
 from rumour_ledger.projections.board import Moment, board, conflicts_of_rumour
 from rumour_ledger.projections.conflicts import (
     CONFLICT_WINDOW_DAYS,
-    confirmation_warnings,
     conflicts,
     is_party,
+    recording_warnings,
 )
 from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.views import find_rumour
@@ -167,10 +167,29 @@ def test_recording_warns_of_a_source_not_party_and_of_a_new_conflict(ledger):
     )
     recorded = ledger.app.record(claim)
     with ledger.reading() as conn:
-        warnings = confirmation_warnings(conn, claim, recorded.id)
+        warnings = recording_warnings(conn, claim, recorded.id)
     assert len(warnings) == 2
     assert "'Some Blog' is not a party" in warnings[0]
     assert ARSENAL in warnings[1]
+    denial = make_claim(
+        Kind.DENIAL, move, source="Some Blog", official=True, published="2023-07-21", today=date.max
+    )
+    unofficial = make_claim(
+        Kind.DENIAL, move, source="Some Blog", published="2023-07-22", today=date.max
+    )
+    club = make_claim(
+        Kind.DENIAL,
+        move,
+        source="Manchester City",
+        official=True,
+        published="2023-07-23",
+        today=date.max,
+    )
+    with ledger.reading() as conn:
+        [warning] = recording_warnings(conn, denial, denial.claim_id)
+        assert "stored as an official denial" in warning
+        assert recording_warnings(conn, unofficial, unofficial.claim_id) == []
+        assert recording_warnings(conn, club, club.claim_id) == []
 
 
 def run(location: str, *args: str):
