@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from click.testing import CliRunner
 from hypothesis import given
@@ -142,6 +142,34 @@ def test_conflicts_as_of_a_day_equal_a_ledger_that_only_held_the_claims_of_then(
         if kept:
             load(truncated, kept)
         assert found(whole, Moment(day)) == found(truncated, Moment(day))
+
+
+@LAWS
+@given(ledger_lines(max_size=10), st.integers(1, 400))
+def test_conflicts_known_at_equal_a_ledger_holding_only_what_was_recorded_by_then(
+    open_fresh, lines, days_back
+):
+    known_at = NOW - timedelta(days=days_back)
+    for i in range(0, len(lines), 2):
+        lines[i]["type"] = "confirmation"
+    with open_fresh() as whole, open_fresh() as truncated:
+        load(whole, [json.dumps(o) for o in lines])
+        kept = [
+            json.dumps(o) for o in lines if datetime.fromisoformat(o["recorded_at"]) <= known_at
+        ]
+        if kept:
+            load(truncated, kept)
+        assert found(whole, Moment(LATER.as_of, known_at)) == found(truncated, LATER)
+
+
+def test_cli_an_official_denial_from_a_non_party_warns_and_an_unofficial_one_does_not(location):
+    args = ["deny", "Declan Rice", "--to", "Manchester City", "--date", "2023-07-20", "--source"]
+    loud = run(location, *args, "Some Blog", "--official")
+    assert loud.exit_code == 0 and loud.stderr.startswith("warning: 'Some Blog' is not a party")
+    quiet = run(location, *args, "Some Blog", "--claim", "not official")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    party = run(location, *args, "Manchester City", "--official")
+    assert party.exit_code == 0 and party.stderr == ""
 
 
 def test_a_source_is_a_party_by_name_key_and_through_aliases():
