@@ -1,4 +1,4 @@
-"""Commands about likelihood: board, why, timeline and rebuild."""
+"""Commands about likelihood: board, why, timeline, conflicts and rebuild."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def board_(
                 r["label"],
                 r["role"],
                 f"{r['likelihood']:.0%}",
-                r["status"].replace("_", " "),
+                r["status"].replace("_", " ") + (", in conflict" if r["conflict"] else ""),
                 r["origins"],
                 r["relays"],
                 r["denials"],
@@ -152,7 +152,11 @@ def why(
 
         rumour why "Xabi Alonso -> Real Madrid" --as-of 2024-12-31
     """
-    from rumour_ledger.projections.board import explain_rumour, parse_moment
+    from rumour_ledger.projections.board import (
+        conflicts_of_rumour,
+        explain_rumour,
+        parse_moment,
+    )
     from rumour_ledger.projections.config import load_settings
     from rumour_ledger.projections.views import find_rumour, with_dashed_ids
 
@@ -161,10 +165,18 @@ def why(
         ref = find_rumour(conn, rumour)
         moment = parse_moment(as_of, known_at, _today(ledger))
         explained = explain_rumour(conn, ref, moment, settings)
+        in_conflict = conflicts_of_rumour(conn, ref, moment)
     if as_json:
-        print_json({"rumour": ref.to_dict(), **with_dashed_ids(explained.to_dict())})
+        conflict = [{**c.to_dict(), "with": others} for c, others in in_conflict]
+        explanation = with_dashed_ids(explained.to_dict())
+        print_json({"rumour": ref.to_dict(), **explanation, "conflict": conflict})
         return
     click.echo(safe(f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}"))
+    for conflict, others in in_conflict:
+        click.echo(safe(f"in conflict with {', '.join(others)}; confirmations:"))
+        for c in conflict.confirmations:
+            line = f"  {c.published.isoformat()} {c.source}: {c.label} {short(c.to_dict()['id'])}"
+            click.echo(safe(line))
     for line in explained.describe().splitlines():
         if not line.startswith("  ") or line.startswith(("  ended", "  only")):
             click.echo(safe(line))
@@ -289,6 +301,50 @@ def sparkline(points: list[dict[str, Any]], width: int = 60) -> str:
     size = max(1, -(-len(values) // width))
     chunks = [values[i : i + size] for i in range(0, len(values), size)]
     return "".join(SPARKS[min(7, int(sum(c) / len(c) * 8))] for c in chunks)
+
+
+@click.command()
+@moment_options
+@json_option
+@db_option
+@click.pass_context
+def conflicts(
+    ctx: click.Context,
+    as_of: str | None,
+    known_at: str | None,
+    config: str | None,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Subjects confirmed to two or more destinations at once, with the confirmations.
+
+    A conflict lasts until a retraction settles it.
+
+    Example:
+
+        rumour conflicts --as-of 2024-12-31
+    """
+    from rumour_ledger.projections.board import parse_moment
+    from rumour_ledger.projections.conflicts import conflicts as find_conflicts
+
+    with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
+        moment = parse_moment(as_of, known_at, _today(ledger))
+        found = find_conflicts(conn, moment)
+    if as_json:
+        print_json([c.to_dict() for c in found])
+        return
+    rows = [
+        [conflict.subject, c.label, c.source, c.published.isoformat(), short(c.to_dict()["id"])]
+        for conflict in found
+        for c in conflict.confirmations
+    ]
+    print_table(
+        ["SUBJECT", "MOVE", "CONFIRMED BY", "PUBLISHED", "ID"],
+        rows,
+        title=f"as of {moment.as_of.isoformat()}"
+        + (f", as known at {moment.known_at.isoformat()}" if moment.known_at else ""),
+        wrap=("MOVE",),
+    )
 
 
 @click.command()

@@ -62,6 +62,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "confirm",
         "Record an official announcement that a move happened.",
     ),
+    "conflicts": LazyCommand(
+        "rumour_ledger.cli.likelihood",
+        "conflicts",
+        "Subjects confirmed to two or more destinations at once, with the confirmations.",
+    ),
     "deny": LazyCommand(
         "rumour_ledger.cli.recording", "deny", "Record that a source says a move is not happening."
     ),

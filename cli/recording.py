@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from rumour_ledger.cli.main import db_option, open_ledger_for
+from rumour_ledger.cli.render import safe
 
 ROLES = ("player", "coach", "executive", "other")
 
@@ -69,9 +70,17 @@ def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
         )
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
         recorded = ledger.app.record(claim)
+        warnings = []
+        if recorded.added and claim.official:  # every confirmation is official
+            from rumour_ledger.projections.conflicts import recording_warnings
+
+            with ledger.reading() as conn:
+                warnings = recording_warnings(conn, claim, recorded.id)
     click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    for warning in warnings:
+        click.echo(safe(warning), err=True)
 
 
 @click.command()

@@ -57,14 +57,21 @@ def parse_moment(as_of: str | None, known_at: str | None, today: date) -> Moment
 def live(moment: Moment) -> Any:
     """Claims that count at this moment: published by as_of, recorded by known_at, and
     not retracted (as the ledger stood at known_at)."""
-    conditions = [claims.c.kind.in_(CLAIM_KINDS), claims.c.published <= moment.as_of]
+    return and_(
+        claims.c.kind.in_(CLAIM_KINDS), claims.c.published <= moment.as_of, standing(moment)
+    )
+
+
+def standing(moment: Moment) -> Any:
+    """Claims recorded by known_at and not retracted (as the ledger stood then), whatever
+    their published day."""
     if moment.known_at is None:
-        conditions.append(claims.c.retracted_by.is_(None))
-    else:
-        known_at = naive_utc(moment.known_at)
-        conditions.append(claims.c.recorded_at <= known_at)
-        conditions.append(or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > known_at))
-    return and_(*conditions)
+        return claims.c.retracted_by.is_(None)
+    known_at = naive_utc(moment.known_at)
+    return and_(
+        claims.c.recorded_at <= known_at,
+        or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > known_at),
+    )
 
 
 @dataclass(frozen=True)
