@@ -203,16 +203,16 @@ class RumourGroup(click.Group):
             ) from None
 
 
+DB_HELP = (
+    "Ledger database: a file path, sqlite:///FILE or postgresql+psycopg://USER@HOST/DB. "
+    "[env: RUMOUR_DB; default: a SQLite file in your data directory]"
+)
+
+
 def db_option(func: F) -> F:
-    return click.option(
-        "--db",
-        "db",
-        envvar="RUMOUR_DB",
-        metavar="URL",
-        help="Ledger database: a file path, sqlite:///FILE or "
-        "postgresql+psycopg://USER@HOST/DB. [env: RUMOUR_DB; default: a SQLite file "
-        "in your data directory]",
-    )(func)
+    """A command's own --db. It reads no environment variable: RUMOUR_DB is read once, by the
+    group's --db, so a flag given before the command name still beats the environment."""
+    return click.option("--db", "db", metavar="URL", help=DB_HELP)(func)
 
 
 def json_option(func: F) -> F:
@@ -240,7 +240,7 @@ def plot_option(what: str) -> Callable[[F], F]:
 
 @click.group(cls=RumourGroup, context_settings=CONTEXT, lazy_commands=COMMANDS)
 @click.version_option(package_name="rumour-ledger", prog_name="rumour")
-@db_option
+@click.option("--db", "db", envvar="RUMOUR_DB", metavar="URL", help=DB_HELP)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """An event-sourced ledger of rumoured moves.

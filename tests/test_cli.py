@@ -283,3 +283,22 @@ def test_the_installed_script_reports_bad_input_without_a_traceback(location):
     assert result.returncode == 1
     assert result.stderr.startswith("Error: no rumour matches")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_explicit_db_flag_beats_rumour_db_wherever_it_is_given(tmp_path, where):
+    env_db, flag_db = tmp_path / "a.db", tmp_path / "b.db"
+    report = ["report", *ALONSO, "--source", "Sport", "--date", "2024-10-28"]
+    args = ["--db", str(flag_db), *report] if where == "before" else [*report, "--db", str(flag_db)]
+    result = CliRunner().invoke(cli, args, env={"RUMOUR_DB": str(env_db)})
+    assert result.exit_code == 0, result.output
+    assert flag_db.exists()
+    assert not env_db.exists()
+
+
+def test_rumour_db_names_the_ledger_when_no_flag_is_given(tmp_path):
+    env_db = tmp_path / "a.db"
+    report = ["report", *ALONSO, "--source", "Sport", "--date", "2024-10-28"]
+    result = CliRunner().invoke(cli, report, env={"RUMOUR_DB": str(env_db)})
+    assert result.exit_code == 0, result.output
+    assert env_db.exists()
