@@ -256,12 +256,15 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-def open_ledger_for(ctx: click.Context, db: str | None, recorded_by: str | None = None):  # type: ignore[no-untyped-def]
-    """The ledger named by the command's --db, else the group's, else the default."""
+def open_ledger_for(  # type: ignore[no-untyped-def]
+    ctx: click.Context, db: str | None, recorded_by: str | None = None, *, create: bool = False
+):
+    """The ledger named by the command's --db, else the group's, else the default. Only the
+    writing commands pass create: a read never makes a ledger where there was none."""
     from rumour_ledger.projections.bootstrap import open_ledger
 
     location = db or (ctx.find_root().obj or {}).get("db")
-    return open_ledger(location, user=recorded_by)
+    return open_ledger(location, user=recorded_by, create=create)
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ from rumour_ledger.ledger.errors import StoreError
 from rumour_ledger.ledger.store import (
     SQLITE_LOCK_TIMEOUT_SECONDS,
     Store,
+    connection_failure,
+    no_ledger,
     sqlite_open_error,
     sqlite_uri,
 )
@@ -113,7 +115,7 @@ def open_raw(store: Store) -> Iterator[RawLedger]:
 def _sqlite(store: Store) -> Iterator[sqlite3.Connection]:
     assert store.path is not None
     if not store.path.exists():
-        raise StoreError(f"no ledger at {store.path}")
+        raise no_ledger(store)
     try:
         conn = sqlite3.connect(
             sqlite_uri(store.path, read_only=True),
@@ -138,18 +140,12 @@ def _sqlite(store: Store) -> Iterator[sqlite3.Connection]:
 def _postgres(store: Store) -> Iterator[Any]:
     import psycopg
 
-    env = store.event_env()
+    params = store.connect_params()
+    params.pop("options", None)  # tables are named with their schema here
     try:
-        conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        )
+        conn = psycopg.connect(**params)
     except psycopg.Error as error:
-        raise StoreError(f"cannot use the ledger at {store.describe()}: {_first(error)}") from None
+        raise connection_failure(store, error) from None
     try:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True

@@ -274,6 +274,7 @@ def test_the_installed_script_imports_the_demo_and_lists_it(location):
 
 def test_the_installed_script_reports_bad_input_without_a_traceback(location):
     env = {**os.environ, "RUMOUR_DB": location}
+    assert CliRunner().invoke(cli, ["--db", location, "import", DEMO]).exit_code == 0
     result = subprocess.run(
         [installed_script(), "show", "Nobody -> Nowhere"],
         capture_output=True,

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from test_trust_support import DEMO, PYTHON, ROOT, generated_lines, python_env, stored_events
 
+from conftest import POSTGRES_URL
 from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.errors import ImportFailed
 from rumour_ledger.ledger.interchange import CLAIM_FIELDS, read_entries
@@ -360,7 +361,9 @@ def test_a_file_that_is_not_a_ledger_is_refused_untouched(tmp_path, args):
 def test_an_unreachable_postgresql_server_is_a_clear_error(args):
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
-    assert message.startswith("Error: cannot use the ledger at postgresql://127.0.0.1:1/none: ")
+    assert message.startswith(
+        "Error: cannot connect to the ledger at postgresql://127.0.0.1:1/none: connection refused"
+    )
 
 
 def test_a_ledger_opened_read_only_reads_and_refuses_writes_untouched(tmp_path):
@@ -454,3 +457,78 @@ def test_the_checkout_is_importable_by_the_child(tmp_path):
         text=True,
     )
     assert Path(located.stdout.strip()).is_relative_to(ROOT), located.stdout + located.stderr
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["report", "list", "verify"])
+def test_sql_in_a_schema_name_is_refused_and_runs_nothing(verb):
+    """Item 10 of issue 16: the name was pasted inside "..." into CREATE SCHEMA."""
+    import psycopg
+
+    from rumour_ledger.ledger.store import open_store
+
+    table = f"pwned_{verb}"
+    injected = f"x%22%3BCREATE/**/TABLE/**/public.{table}(i/**/int)%3B--"
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={injected}"
+    args = [
+        verb,
+        *(("A", "--to", "B", "--source", "S", "--date", "2024-10-28") if verb == "report" else ()),
+    ]
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
+    assert message.startswith("Error: schema name ")
+    with psycopg.connect(**open_store(POSTGRES_URL).connect_params(), autocommit=True) as conn:
+        created = conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()
+        conn.execute(f"DROP TABLE IF EXISTS public.{table}")
+    assert created == (None,)
+
+
+CONNECTION_FAILURES = [
+    ("postgresql://postgres@no-such-host.invalid/test", "unknown host no-such-host.invalid"),
+    ("postgresql://postgres:s3cret@127.0.0.1:1/test", "connection refused at 127.0.0.1:1"),
+]
+
+
+@pytest.mark.parametrize("verb", ["list", "verify", "report"])
+@pytest.mark.parametrize(("url", "reason"), CONNECTION_FAILURES)
+def test_a_failed_connection_says_why_and_never_shows_the_password(url, reason, verb):
+    """Item 11 of issue 16: every failure read "couldn't get a connection after 5.00 sec"."""
+    args = [
+        verb,
+        *(("A", "--to", "B", "--source", "S", "--date", "2024-10-28") if verb == "report" else ()),
+    ]
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
+    assert message.startswith("Error: cannot connect to the ledger at postgresql://")
+    assert reason in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["list", "verify"])
+@pytest.mark.parametrize("what", ["database", "user"])
+def test_a_missing_database_or_user_is_named(what, verb):
+    from rumour_ledger.ledger.store import open_store
+
+    address = open_store(POSTGRES_URL).postgres_address()
+    server = f"{address.host}:{address.port}"
+    if what == "database":
+        url = f"postgresql://{address.username}@{server}/no_such_db_x"
+        reason = "no database no_such_db_x"
+    else:
+        url = f"postgresql://no_such_user_x:s3cret@{server}/{address.database}"
+        reason = "authentication failed for user no_such_user_x"
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, verb]))
+    assert reason in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["list", "verify"])
+def test_a_password_with_an_at_sign_connects_for_every_command(verb, location, store):
+    """Item 11: `list` read the host as `ss@127.0.0.1`, `verify` as `127.0.0.1`."""
+    if store != "postgresql":
+        pytest.skip("a PostgreSQL URL")
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    user, at, host = location.partition("://")[2].partition("@")
+    with_password = f"postgresql+psycopg://{user.split(':')[0]}:p@ss{at}{host}"
+    result = CliRunner().invoke(cli, ["--db", with_password, verb])
+    assert result.exit_code == 0, result.output
