@@ -23,6 +23,7 @@ from conftest import POSTGRES_URL
 from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.errors import ImportFailed
 from rumour_ledger.ledger.interchange import CLAIM_FIELDS, read_entries
+from rumour_ledger.ledger.store import open_store
 
 FUZZ = settings(
     max_examples=150,
@@ -465,8 +466,6 @@ def test_sql_in_a_schema_name_is_refused_and_runs_nothing(verb):
     """Item 10 of issue 16: the name was pasted inside "..." into CREATE SCHEMA."""
     import psycopg
 
-    from rumour_ledger.ledger.store import open_store
-
     table = f"pwned_{verb}"
     injected = f"x%22%3BCREATE/**/TABLE/**/public.{table}(i/**/int)%3B--"
     url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={injected}"
@@ -506,8 +505,6 @@ def test_a_failed_connection_says_why_and_never_shows_the_password(url, reason, 
 @pytest.mark.parametrize("verb", ["list", "verify"])
 @pytest.mark.parametrize("what", ["database", "user"])
 def test_a_missing_database_or_user_is_named(what, verb):
-    from rumour_ledger.ledger.store import open_store
-
     address = open_store(POSTGRES_URL).postgres_address()
     server = f"{address.host}:{address.port}"
     if what == "database":
@@ -532,3 +529,54 @@ def test_a_password_with_an_at_sign_connects_for_every_command(verb, location, s
     with_password = f"postgresql+psycopg://{user.split(':')[0]}:p@ss{at}{host}"
     result = CliRunner().invoke(cli, ["--db", with_password, verb])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+def test_notification_ids_past_32_bits_keep_every_read_model_working(location, store):
+    """Item 5 of issue 16: read-model positions were INTEGER, notification ids BIGINT."""
+    if store != "postgresql":
+        pytest.skip("SQLite's rowids and integers are 64-bit already")
+    from test_trust_support import raw_db
+
+    run = CliRunner()
+    assert run.invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    with raw_db(location) as db:
+        schema = open_store(location).schema
+        db.conn.execute(
+            "SELECT setval(%s, 9000000000)", (f"{schema}.rumour_events_notification_id_seq",)
+        )
+        db.conn.commit()
+    added = run.invoke(
+        cli,
+        ["--db", location, "report", "Xabi Alonso", "--to", "Real Madrid", "--role", "coach",
+         "--source", "Kicker", "--date", "2024-11-05"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    for verb in ("board", "list", "sources", "rebuild"):
+        result = run.invoke(cli, ["--db", location, verb])
+        assert result.exit_code == 0, (verb, result.output)
+    listed = json.loads(run.invoke(cli, ["--db", location, "list", "--json"]).stdout)
+    assert sum(row["reports"] for row in listed) > 0
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+def test_a_ledger_made_with_32_bit_positions_is_widened_when_its_owner_opens_it(location, store):
+    if store != "postgresql":
+        pytest.skip("SQLite's integers are 64-bit already")
+    from test_trust_support import raw_db
+
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    column_types = (
+        "SELECT table_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND column_name = 'position' ORDER BY 1"
+    )
+    with raw_db(location) as db:
+        db.conn.execute(f"SET search_path = {open_store(location).schema}")
+        for table in ("projection_positions", "rumours", "claims", "aliases"):
+            db.conn.execute(f"ALTER TABLE {table} ALTER COLUMN position TYPE integer")
+        db.conn.commit()
+    assert CliRunner().invoke(cli, ["--db", location, "list"]).exit_code == 0
+    with raw_db(location) as db:
+        db.conn.execute(f"SET search_path = {open_store(location).schema}")
+        found = dict(db.conn.execute(column_types).fetchall())
+    assert set(found.values()) == {"bigint"}, found
