@@ -191,7 +191,7 @@ def _load(
             if clear:
                 for table in MODEL_TABLES:
                     conn.execute(table.delete())
-            bulk.drop_indexes(conn, MODEL_TABLES)
+            dropped = bulk.drop_indexes(conn, MODEL_TABLES)
             with closing(_read_ahead(_slices(app, read, at, batch))) as slices:
                 for count, end, rows in slices:
                     tracking.advance(
@@ -203,7 +203,7 @@ def _load(
                     if tally.progress is not None:
                         done = tally.applied + applied
                         tally.progress(done, max(tally.total, done))
-            bulk.create_indexes(conn, MODEL_TABLES)
+            bulk.create_indexes(conn, dropped)
             bulk.analyze(conn, MODEL_TABLES)
     except IntegrityError:
         return False
