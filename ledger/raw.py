@@ -17,7 +17,6 @@ from typing import Any
 from rumour_ledger.ledger import guards
 from rumour_ledger.ledger.errors import StoreError
 from rumour_ledger.ledger.store import (
-    SQLITE_LOCK_TIMEOUT_SECONDS,
     Store,
     connection_failure,
     no_ledger,
@@ -121,7 +120,7 @@ def _sqlite(store: Store) -> Iterator[sqlite3.Connection]:
             sqlite_uri(store.path, read_only=True),
             uri=True,
             isolation_level=None,
-            timeout=SQLITE_LOCK_TIMEOUT_SECONDS,
+            timeout=store.lock_timeout,
         )
     except sqlite3.Error as error:
         raise sqlite_open_error(store.path, error) from None
@@ -141,7 +140,8 @@ def _postgres(store: Store) -> Iterator[Any]:
     import psycopg
 
     params = store.connect_params()
-    params.pop("options", None)  # tables are named with their schema here
+    # Tables are named with their schema here: no search_path, only the lock timeout.
+    params["options"] = f"-clock_timeout={store.lock_timeout}s"
     try:
         conn = psycopg.connect(**params)
     except psycopg.Error as error:

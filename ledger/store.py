@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sqlite3
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
 
 APP_NAME = "rumour-ledger"
 EVENTS_TABLE = "stored_events"
-SQLITE_LOCK_TIMEOUT_SECONDS = 15
+# How long any wait for a lock lasts before a command says the ledger is busy, on both
+# stores: SQLite's busy timeout, PostgreSQL's lock_timeout. RUMOUR_LOCK_TIMEOUT sets it.
+LOCK_TIMEOUT_VARIABLE = "RUMOUR_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 15
+MAX_LOCK_TIMEOUT_SECONDS = 3600
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 # A schema name goes into DDL and into the connection's search_path option: only names that
 # need no quoting anywhere (PostgreSQL's own limit is 63 bytes).
@@ -66,6 +71,7 @@ class Store:
     path: Path | None = None
     schema: str | None = None
     read_only: bool = False
+    lock_timeout: int = DEFAULT_LOCK_TIMEOUT_SECONDS  # seconds
     # The PostgreSQL URL, parsed once with its defaults filled in: every connection (the
     # events, the read models, raw reads) is made from these parts.
     address: PostgresAddress | None = field(default=None, compare=False, repr=False)
@@ -83,7 +89,7 @@ class Store:
                 # The built-in recorders, with executemany inserts and streamed imports.
                 "PERSISTENCE_MODULE": "rumour_ledger.ledger.sqlitestore:LedgerSQLiteFactory",
                 "SQLITE_DBNAME": self.sqlite_uri() if self.read_only else str(self.path),
-                "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
+                "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
             }
         address = self.postgres_address()
         env = {
@@ -97,7 +103,7 @@ class Store:
             "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_SECONDS),
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
-            "POSTGRES_LOCK_TIMEOUT": "15",
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
@@ -129,8 +135,12 @@ class Store:
         if address.password:
             params["password"] = address.password
         params.update(address.options)
+        # Every lock this connection waits for (rows, tables, the DDL's advisory lock) is
+        # bounded like the events' write lock.
+        options = [f"-clock_timeout={self.lock_timeout}s"]
         if self.schema:
-            params["options"] = f"-csearch_path={self.schema}"
+            options.append(f"-csearch_path={self.schema}")
+        params["options"] = " ".join(options)
         return params
 
     def describe(self) -> str:
@@ -151,8 +161,25 @@ def _os_user() -> str:
         return "postgres"
 
 
+def lock_timeout_seconds() -> int:
+    """The lock timeout RUMOUR_LOCK_TIMEOUT asks for, in whole seconds; 15 if unset."""
+    text = os.environ.get(LOCK_TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT_SECONDS
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LOCK_TIMEOUT_SECONDS):
+        raise StoreError(
+            f"{LOCK_TIMEOUT_VARIABLE}={text[:20]!r}: give a whole number of seconds "
+            f"from 1 to {MAX_LOCK_TIMEOUT_SECONDS}"
+        )
+    return int(text)
+
+
 def open_store(location: str | os.PathLike[str] | None) -> Store:
     """A URL (sqlite:///..., postgresql+psycopg://...) or a plain file path."""
+    return dataclasses.replace(_located(location), lock_timeout=lock_timeout_seconds())
+
+
+def _located(location: str | os.PathLike[str] | None) -> Store:
     if location is None or str(location).strip() == "":
         return _sqlite_store(default_path())
     text = str(location).strip()

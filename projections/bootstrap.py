@@ -16,7 +16,6 @@ from rumour_ledger.ledger.errors import LedgerError, StoreError
 from rumour_ledger.ledger.guards import event_tables
 from rumour_ledger.ledger.guards import install as install_guards
 from rumour_ledger.ledger.store import (
-    SQLITE_LOCK_TIMEOUT_SECONDS,
     Store,
     connection_failure,
     no_ledger,
@@ -192,7 +191,7 @@ class RawConnections:
         try:
             if self.store.dialect == "sqlite":
                 return sqlite3.connect(
-                    self.store.sqlite_uri(), uri=True, timeout=SQLITE_LOCK_TIMEOUT_SECONDS
+                    self.store.sqlite_uri(), uri=True, timeout=self.store.lock_timeout
                 )
             import psycopg
 
@@ -210,7 +209,7 @@ def read_models_engine(store: Store) -> Engine:
     if store.dialect == "sqlite":
         return create_engine(
             store.sqlalchemy_url(),
-            connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS},
+            connect_args={"timeout": store.lock_timeout},
         )
     # The URL's host, port, database, user and password, and the same connect options as
     # every other connection to this store (timeout, search_path).
