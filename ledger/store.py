@@ -95,10 +95,10 @@ class Store:
         env = {
             # The built-in recorders, able to run under a role that may only INSERT.
             "PERSISTENCE_MODULE": "rumour_ledger.ledger.pgstore:LedgerPostgresFactory",
-            "POSTGRES_DBNAME": str(address.database),
-            "POSTGRES_HOST": str(address.host),
+            "POSTGRES_DBNAME": address.database,
+            "POSTGRES_HOST": address.host,
             "POSTGRES_PORT": str(address.port),
-            "POSTGRES_USER": str(address.username),
+            "POSTGRES_USER": address.username,
             "POSTGRES_PASSWORD": address.password or "",
             "POSTGRES_CONNECT_TIMEOUT": str(POSTGRES_CONNECT_TIMEOUT_SECONDS),
             "POSTGRES_POOL_SIZE": "2",
