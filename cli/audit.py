@@ -392,7 +392,7 @@ def _alias_command(kind: str) -> None:
     ) -> None:
         from rumour_ledger.ledger.aliases import make_alias
 
-        with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
             changed = ledger.app.declare_alias(make_alias(kind, name, canonical))
         click.echo(f"{name} = {canonical}" if changed else "already in force: nothing added")
 
@@ -408,7 +408,7 @@ def _alias_command(kind: str) -> None:
     def remove(ctx: click.Context, name: str, recorded_by: str | None, db: str | None) -> None:
         from rumour_ledger.ledger.aliases import make_unalias
 
-        with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
             changed = ledger.app.remove_alias(make_unalias(kind, name))
         click.echo(f"{name} stands for itself" if changed else "not an alias now: nothing added")
 

@@ -245,16 +245,16 @@ def short_help(ctx: click.Context) -> str:
     return formatter.getvalue().rstrip("\n")
 
 
+DB_HELP = (
+    "Ledger database: a file path, sqlite:///FILE or postgresql+psycopg://USER@HOST/DB. "
+    "[env: RUMOUR_DB; default: a SQLite file in your data directory]"
+)
+
+
 def db_option(func: F) -> F:
-    return click.option(
-        "--db",
-        "db",
-        envvar="RUMOUR_DB",
-        metavar="URL",
-        help="Ledger database: a file path, sqlite:///FILE or "
-        "postgresql+psycopg://USER@HOST/DB. [env: RUMOUR_DB; default: a SQLite file "
-        "in your data directory]",
-    )(func)
+    """A command's own --db. It reads no environment variable: RUMOUR_DB is read once, by the
+    group's --db, so a flag given before the command name still beats the environment."""
+    return click.option("--db", "db", metavar="URL", help=DB_HELP)(func)
 
 
 # How a read command prints its answer: chosen by one of these flags, defined once here.
@@ -330,7 +330,7 @@ def plot_option(what: str) -> Callable[[F], F]:
     no_args_is_help=False,
 )
 @click.version_option(None, "-V", "--version", package_name="rumour-ledger", prog_name="rumour")
-@db_option
+@click.option("--db", "db", envvar="RUMOUR_DB", metavar="URL", help=DB_HELP)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
     """An event-sourced ledger of rumoured moves.
@@ -348,12 +348,15 @@ def cli(ctx: click.Context, db: str | None) -> None:
         click.echo(short_help(ctx))
 
 
-def open_ledger_for(ctx: click.Context, db: str | None, recorded_by: str | None = None):  # type: ignore[no-untyped-def]
-    """The ledger named by the command's --db, else the group's, else the default."""
+def open_ledger_for(  # type: ignore[no-untyped-def]
+    ctx: click.Context, db: str | None, recorded_by: str | None = None, *, create: bool = False
+):
+    """The ledger named by the command's --db, else the group's, else the default. Only the
+    writing commands pass create: a read never makes a ledger where there was none."""
     from rumour_ledger.projections.bootstrap import open_ledger
 
     location = db or (ctx.find_root().obj or {}).get("db")
-    return open_ledger(location, user=recorded_by)
+    return open_ledger(location, user=recorded_by, create=create)
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
     from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 
-    with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by")) as ledger:
+    with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by"), create=True) as ledger:
         move = make_move(
             values.pop("subject"),
             values.pop("from_"),
@@ -158,7 +158,7 @@ def retract(
     from rumour_ledger.ledger.claims import make_retraction
     from rumour_ledger.projections.views import find_event_id
 
-    with open_ledger_for(ctx, db, recorded_by) as ledger:
+    with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
         with ledger.reading() as conn:
             full_id = find_event_id(conn, event_id)
         today = ledger.app.today

@@ -34,7 +34,7 @@ def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) 
 
     name = getattr(file, "name", None)
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "<stdin>"
-    with open_ledger_for(ctx, db) as ledger:
+    with open_ledger_for(ctx, db, create=True) as ledger:
         now = datetime.now(UTC)
         # Retractions and aliases may name what is already in the ledger: the import asks
         # the read models while it holds the write lock, so they are caught up first.

@@ -29,8 +29,8 @@ from decimal import Decimal
 from typing import Any
 
 from rumour_ledger.ledger.chain import GENESIS, seal
-from rumour_ledger.ledger.errors import LedgerError, StoreError
-from rumour_ledger.ledger.store import Store
+from rumour_ledger.ledger.errors import LedgerError
+from rumour_ledger.ledger.store import Store, no_ledger
 
 DIGEST_SCHEME = "rl1"
 ZERO = bytes(32)
@@ -695,7 +695,7 @@ def verify_store(store: Store, since: str | None = None) -> Report:
         parse_digest(since)  # a malformed digest is refused before any reading
     with open_raw(store) as raw:
         if not raw.has_events_table():
-            raise StoreError(f"no ledger at {store.describe()}")
+            raise no_ledger(store)
         problems = raw.guard_problems()
         return verify_rows(raw.events(), since=since, guard_problems=problems)
 
@@ -706,5 +706,5 @@ def digest_store(store: Store) -> tuple[str, int]:
 
     with open_raw(store) as raw:
         if not raw.has_events_table():
-            raise StoreError(f"no ledger at {store.describe()}")
+            raise no_ledger(store)
         return ledger_digest(raw.events())

@@ -37,12 +37,15 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from rumour_ledger.ledger.bulk import BulkSession, SessionRouting
+from rumour_ledger.ledger.errors import LedgerBusy
 
 LOCK_FUNCTION = "rumour_ledger_lock_events"
+BUSY = "the ledger is busy: another process held its write lock too long; try again"
 
 
 def _ddl_lock(schema: str) -> Composed:
@@ -217,7 +220,12 @@ class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
                 return None
-            self._insert_stored_events(curs, stored_events, **kwargs)
+            try:
+                self._insert_stored_events(curs, stored_events, **kwargs)  # takes the lock
+            except LockNotAvailable:
+                # lock_timeout passed: busy now, as SQLite says after its busy timeout. Not
+                # an OperationalError, which the retry above would wait out 10 times over.
+                raise LedgerBusy(BUSY) from None
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def ledger_objects(self) -> list[tuple[str, str]]:

@@ -17,8 +17,9 @@ from typing import Any
 from rumour_ledger.ledger import guards
 from rumour_ledger.ledger.errors import StoreError
 from rumour_ledger.ledger.store import (
-    SQLITE_LOCK_TIMEOUT_SECONDS,
     Store,
+    connection_failure,
+    no_ledger,
     sqlite_open_error,
     sqlite_uri,
 )
@@ -113,13 +114,13 @@ def open_raw(store: Store) -> Iterator[RawLedger]:
 def _sqlite(store: Store) -> Iterator[sqlite3.Connection]:
     assert store.path is not None
     if not store.path.exists():
-        raise StoreError(f"no ledger at {store.path}")
+        raise no_ledger(store)
     try:
         conn = sqlite3.connect(
             sqlite_uri(store.path, read_only=True),
             uri=True,
             isolation_level=None,
-            timeout=SQLITE_LOCK_TIMEOUT_SECONDS,
+            timeout=store.lock_timeout,
         )
     except sqlite3.Error as error:
         raise sqlite_open_error(store.path, error) from None
@@ -138,18 +139,13 @@ def _sqlite(store: Store) -> Iterator[sqlite3.Connection]:
 def _postgres(store: Store) -> Iterator[Any]:
     import psycopg
 
-    env = store.event_env()
+    params = store.connect_params()
+    # Tables are named with their schema here: no search_path, only the lock timeout.
+    params["options"] = f"-clock_timeout={store.lock_timeout}s"
     try:
-        conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        )
+        conn = psycopg.connect(**params)
     except psycopg.Error as error:
-        raise StoreError(f"cannot use the ledger at {store.describe()}: {_first(error)}") from None
+        raise connection_failure(store, error) from None
     try:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True

@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from rumour_ledger.ledger.application import Clock, RumourLedger, utc_now
 from rumour_ledger.ledger.errors import LedgerError, StoreError
+from rumour_ledger.ledger.guards import event_tables
 from rumour_ledger.ledger.guards import install as install_guards
-from rumour_ledger.ledger.store import SQLITE_LOCK_TIMEOUT_SECONDS, Store, open_store, prepare
+from rumour_ledger.ledger.store import (
+    Store,
+    connection_failure,
+    no_ledger,
+    open_store,
+    prepare,
+    sqlite_has_ledger,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -107,15 +115,22 @@ def open_ledger(
     *,
     clock: Clock = utc_now,
     user: str | None = None,
+    create: bool = True,
 ) -> Ledger:
-    """Open (creating on first use) the ledger at a URL or path; the default is SQLite.
+    """Open the ledger at a URL or path; the default is SQLite.
 
+    With create (the writing commands), a ledger that does not exist yet is created: file,
+    folder, schema and tables. Without it (the reading commands), a place with no ledger is
+    an error and nothing is made there: a mistyped path must not become an empty ledger.
     The read models open on first use (Ledger.engine), so a command that only appends
     neither loads SQLAlchemy nor touches them."""
     store = open_store(location)
-    prepare(store)
     raw = RawConnections(store)
-    _prepare_schema(raw, store)
+    if create:
+        prepare(store)
+        _prepare_schema(raw, store)
+    else:
+        _require_ledger(raw, store)
     ledger_box: list[Ledger] = []
     try:
         app = RumourLedger(
@@ -128,6 +143,10 @@ def open_ledger(
     except LedgerError:
         raise
     except Exception as error:  # the recorders raise many kinds when a store is unusable
+        if store.dialect == "postgresql":
+            # The library's pool says only "couldn't get a connection": one connection of our
+            # own finds out why (and raises that), on this failure path alone.
+            raw.raw_connection().close()
         raise _unusable(store, error) from None
     ledger = Ledger(store=store, app=app)
     ledger_box.append(ledger)
@@ -172,26 +191,15 @@ class RawConnections:
         try:
             if self.store.dialect == "sqlite":
                 return sqlite3.connect(
-                    self.store.sqlite_uri(), uri=True, timeout=SQLITE_LOCK_TIMEOUT_SECONDS
+                    self.store.sqlite_uri(), uri=True, timeout=self.store.lock_timeout
                 )
             import psycopg
 
-            return psycopg.connect(_libpq_url(self.store), **_pg_connect_args(self.store))
+            return psycopg.connect(**self.store.connect_params())
         except Exception as error:
+            if self.store.dialect == "postgresql":
+                raise connection_failure(self.store, error) from None
             raise _unusable(self.store, error) from None
-
-
-def _libpq_url(store: Store) -> str:
-    """The store's URL as libpq reads it: the driver suffix dropped, the rest as given."""
-    url = store.sqlalchemy_url()
-    return "postgresql" + url[url.index("://") :]
-
-
-def _pg_connect_args(store: Store) -> dict[str, Any]:
-    connect_args: dict[str, Any] = {"connect_timeout": 5}
-    if store.schema:
-        connect_args["options"] = f"-csearch_path={store.schema}"
-    return connect_args
 
 
 def read_models_engine(store: Store) -> Engine:
@@ -201,18 +209,43 @@ def read_models_engine(store: Store) -> Engine:
     if store.dialect == "sqlite":
         return create_engine(
             store.sqlalchemy_url(),
-            connect_args={"timeout": SQLITE_LOCK_TIMEOUT_SECONDS},
+            connect_args={"timeout": store.lock_timeout},
         )
-    return create_engine(store.sqlalchemy_url(), connect_args=_pg_connect_args(store))
+    # The URL's host, port, database, user and password, and the same connect options as
+    # every other connection to this store (timeout, search_path).
+    params = store.connect_params()
+    connect_args = {k: params[k] for k in ("connect_timeout", "options") if k in params}
+    return create_engine(store.postgres_address().sqlalchemy_url(), connect_args=connect_args)
+
+
+def _require_ledger(raw: RawConnections, store: Store) -> None:
+    """Refuse, creating nothing, a store that holds no ledger yet."""
+    if store.dialect == "sqlite":
+        assert store.path is not None
+        if not sqlite_has_ledger(store.path):
+            raise no_ledger(store)
+        return
+    events = event_tables(store)[0]
+    conn = raw.raw_connection()
+    try:
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (events.sql,)).fetchone()
+    except Exception as error:
+        raise _unusable(store, error) from None
+    finally:
+        conn.close()
+    if not (row and row[0]):
+        raise no_ledger(store)
 
 
 def _prepare_schema(raw: RawConnections, store: Store) -> None:
     """A PostgreSQL ledger in its own schema: make the schema before anything is put in it."""
     if store.dialect != "postgresql" or not store.schema:
         return
+    from psycopg import sql
+
     conn = raw.raw_connection()
     try:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"')
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(store.schema)))
         conn.commit()
     except Exception as error:
         raise _unusable(store, error) from None

@@ -358,7 +358,7 @@ def _everything(conn: Connection, names: Names, store: Store | None = None) -> N
     bulk.tune(conn)
     for table in (calls, standings, record_days):
         conn.execute(delete(table))
-    bulk.drop_indexes(conn, INDEXED)
+    dropped = bulk.drop_indexes(conn, INDEXED)
     rival = rivals(conn, EVERYTHING, Catalogue((), names))
     slices = _subjects(conn, names)
     # Starting a worker costs about half a second: a small ledger is done sooner without.
@@ -368,7 +368,7 @@ def _everything(conn: Connection, names: Names, store: Store | None = None) -> N
     # Before the indexes are back: the statement sorts the calls by source either way
     # (reading 4.3 million in an index's order, a random walk over the table, was slower).
     _store_days(conn)
-    bulk.create_indexes(conn, INDEXED)
+    bulk.create_indexes(conn, dropped)
     bulk.analyze(conn, (*INDEXED, record_days))
 
 

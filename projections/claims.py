@@ -22,7 +22,14 @@ from rumour_ledger.projections.claim_rows import (
     StateReader,
 )
 from rumour_ledger.projections.claim_rows import naive_utc as naive_utc
-from rumour_ledger.projections.tables import ADDED_INDEXES, aliases, claims, metadata, rumours
+from rumour_ledger.projections.tables import (
+    ADDED_INDEXES,
+    aliases,
+    claims,
+    metadata,
+    rumours,
+    widen_positions,
+)
 
 NAME = "claims"
 BATCH = 10_000
@@ -49,11 +56,23 @@ def create_tables(engine: Engine, attempts: int = 5) -> None:
             with engine.begin() as conn:
                 for index in ADDED_INDEXES:
                     index.create(conn, checkfirst=True)
+            _widen_positions(engine)
             return
         except DBAPIError as error:
             text = str(error.orig)
             if attempt + 1 == attempts or not ("already exists" in text or "duplicate" in text):
                 raise
+
+
+def _widen_positions(engine: Engine) -> None:
+    """32-bit positions of an older ledger made 64-bit, when this role owns the tables; a
+    writer leaves it to the owner's next open (docs/trust.md: after each upgrade)."""
+    try:
+        with engine.begin() as conn:
+            widen_positions(conn)
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != "42501":  # insufficient privilege
+            raise
 
 
 def position(conn: Connection, name: str = NAME) -> int:
@@ -172,7 +191,7 @@ def _load(
             if clear:
                 for table in MODEL_TABLES:
                     conn.execute(table.delete())
-            bulk.drop_indexes(conn, MODEL_TABLES)
+            dropped = bulk.drop_indexes(conn, MODEL_TABLES)
             with closing(_read_ahead(_slices(app, read, at, batch))) as slices:
                 for count, end, rows in slices:
                     tracking.advance(
@@ -184,7 +203,7 @@ def _load(
                     if tally.progress is not None:
                         done = tally.applied + applied
                         tally.progress(done, max(tally.total, done))
-            bulk.create_indexes(conn, MODEL_TABLES)
+            bulk.create_indexes(conn, dropped)
             bulk.analyze(conn, MODEL_TABLES)
     except IntegrityError:
         return False

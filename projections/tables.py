@@ -6,8 +6,10 @@ from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Index,
@@ -34,12 +36,14 @@ def chunked(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
 
 
 # Where each read model has got to in the notification log; advanced in the same
-# transaction as the rows it covers, so no event is applied twice or skipped.
+# transaction as the rows it covers, so no event is applied twice or skipped. Every position
+# is a notification id, which PostgreSQL keeps as BIGINT: so are they (an INTEGER column
+# broke every read model once one id passed 2**31).
 positions = Table(
     "projection_positions",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("position", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
 )
 
 rumours = Table(
@@ -55,7 +59,7 @@ rumours = Table(
     Column("to_key", Text),
     Column("label", Text, nullable=False),
     Column("opened_at", DateTime, nullable=False),
-    Column("position", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
     Index("ix_rumours_subject_key", "subject_key"),
     Index("ix_rumours_to_key", "to_key"),
 )
@@ -65,7 +69,7 @@ claims = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("rumour_id", String(32), nullable=False),
-    Column("position", Integer, nullable=False, unique=True),
+    Column("position", BigInteger, nullable=False, unique=True),
     Column("kind", String(16), nullable=False),
     Column("source", Text),
     Column("source_key", Text),
@@ -108,7 +112,7 @@ aliases = Table(
     Column("action", String(16), nullable=False),
     Column("canonical", Text),
     Column("canonical_key", Text),
-    Column("position", Integer, nullable=False, unique=True),
+    Column("position", BigInteger, nullable=False, unique=True),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_aliases_kind_name", "kind", "name_key"),
@@ -189,3 +193,23 @@ standings_origins_index = Index("ix_standings_origins", standings.c.origins)
 # Indexes added after ledgers were first made: create_all makes no index on a table that
 # already exists, so opening a ledger makes these (claims.create_tables).
 ADDED_INDEXES = (confirmations_index, standings_last_day_index, standings_origins_index)
+
+
+# The tables whose "position" is a notification id.
+POSITIONED = (positions, rumours, claims, aliases)
+_NARROW_POSITIONS = text(
+    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+    "AND column_name = 'position' AND data_type = 'integer' AND table_name = ANY(:names)"
+)
+
+
+def widen_positions(conn: Connection) -> None:
+    """A PostgreSQL ledger whose read models were made with 32-bit positions gets them
+    widened to BIGINT, once (one catalogue query after that). SQLite's integers are 64-bit."""
+    if conn.dialect.name != "postgresql":
+        return
+    names = [table.name for table in POSITIONED]
+    narrow = conn.execute(_NARROW_POSITIONS, {"names": names}).scalars().all()
+    quote = conn.dialect.identifier_preparer.quote
+    for name in narrow:
+        conn.exec_driver_sql(f"ALTER TABLE {quote(name)} ALTER COLUMN position TYPE bigint")

@@ -458,8 +458,7 @@ def test_a_busy_sqlite_lock_is_a_clear_error(tmp_path, monkeypatch, bulk_from):
 
     from rumour_ledger.projections.bootstrap import open_ledger
 
-    monkeypatch.setattr("rumour_ledger.ledger.store.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr("rumour_ledger.projections.bootstrap.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setenv("RUMOUR_LOCK_TIMEOUT", "1")
     monkeypatch.setattr(claims_model, "BULK_FROM", bulk_from)
     path = tmp_path / "busy.db"
     with open_ledger(path) as opened:

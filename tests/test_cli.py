@@ -274,6 +274,7 @@ def test_the_installed_script_imports_the_demo_and_lists_it(location):
 
 def test_the_installed_script_reports_bad_input_without_a_traceback(location):
     env = {**os.environ, "RUMOUR_DB": location}
+    assert CliRunner().invoke(cli, ["--db", location, "import", DEMO]).exit_code == 0
     result = subprocess.run(
         [installed_script(), "show", "Nobody -> Nowhere"],
         capture_output=True,
@@ -310,3 +311,22 @@ def test_the_version_is_one_flag_away(flag):
     result = CliRunner().invoke(cli, [flag])
     assert result.exit_code == 0
     assert result.stdout.startswith("rumour, version ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_explicit_db_flag_beats_rumour_db_wherever_it_is_given(tmp_path, where):
+    env_db, flag_db = tmp_path / "a.db", tmp_path / "b.db"
+    report = ["report", *ALONSO, "--source", "Sport", "--date", "2024-10-28"]
+    args = ["--db", str(flag_db), *report] if where == "before" else [*report, "--db", str(flag_db)]
+    result = CliRunner().invoke(cli, args, env={"RUMOUR_DB": str(env_db)})
+    assert result.exit_code == 0, result.output
+    assert flag_db.exists()
+    assert not env_db.exists()
+
+
+def test_rumour_db_names_the_ledger_when_no_flag_is_given(tmp_path):
+    env_db = tmp_path / "a.db"
+    report = ["report", *ALONSO, "--source", "Sport", "--date", "2024-10-28"]
+    result = CliRunner().invoke(cli, report, env={"RUMOUR_DB": str(env_db)})
+    assert result.exit_code == 0, result.output
+    assert env_db.exists()

@@ -68,7 +68,10 @@ def test_a_sqlite_database_of_something_else_is_refused_untouched(tmp_path):
 
 
 def test_an_unreachable_postgresql_server_is_a_clear_error():
-    with pytest.raises(StoreError, match=r"cannot use the ledger at postgresql://127\.0\.0\.1:1/"):
+    with pytest.raises(
+        StoreError,
+        match=r"cannot connect to the ledger at postgresql://127\.0\.0\.1:1/none: connection ref",
+    ):
         open_ledger("postgresql+psycopg://nobody@127.0.0.1:1/none")
 
 
@@ -105,3 +108,88 @@ def test_a_sqlite_url_takes_only_the_read_only_option(tmp_path: Path):
         open_store(f"sqlite:///{tmp_path}/a.db?cache=shared")
     with pytest.raises(StoreError, match=r"no ledger at .* to open read-only"):
         open_store(f"sqlite:///{tmp_path}/missing.db?mode=ro")
+
+
+def _postgres_has(sql: str, *params: object) -> bool:
+    import psycopg
+
+    from conftest import POSTGRES_URL
+
+    with psycopg.connect(**open_store(POSTGRES_URL).connect_params()) as conn:
+        row = conn.execute(sql, params).fetchone()
+    return bool(row and row[0])
+
+
+@pytest.mark.parametrize("verb", ["board", "list", "show", "export", "rebuild", "aliases"])
+def test_a_read_at_a_place_with_no_ledger_is_refused_and_creates_nothing(location, store, verb):
+    """Item 6 of issue 16: a mistyped path, or a database with no ledger, stays as it was."""
+    from click.testing import CliRunner
+
+    from rumour_ledger.cli.main import cli
+
+    if store == "sqlite":
+        location = str(Path(location).parent / "none" / "nothere.db")
+    args = [verb, "Xabi Alonso -> Real Madrid"] if verb == "show" else [verb]
+    result = CliRunner().invoke(cli, args, env={"RUMOUR_DB": location})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: no ledger at ")
+    assert "`rumour import` or `rumour report` creates one" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    if store == "sqlite":
+        assert not Path(location).parent.exists()
+    else:
+        schema = open_store(location).schema
+        assert not _postgres_has("SELECT 1 FROM pg_namespace WHERE nspname = %s", schema)
+
+
+def test_open_ledger_without_create_refuses_an_empty_file_and_keeps_it_empty(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(StoreError, match="no ledger at"):
+        open_ledger(empty, create=False)
+    assert empty.stat().st_size == 0
+
+
+def test_a_read_opens_an_existing_ledger(location):
+    open_ledger(location).close()  # a write's open creates it
+    with open_ledger(location, create=False) as opened:
+        assert opened.catch_up() == 0
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        'x";CREATE TABLE public.pwned(i int);--',
+        "Upper",
+        "1digit",
+        "with space",
+        "x" * 64,
+    ],
+)
+def test_a_schema_name_that_would_need_quoting_is_refused(schema):
+    from urllib.parse import quote
+
+    with pytest.raises(StoreError, match="schema name"):
+        open_store(f"postgresql://alice@db.example/desk?schema={quote(schema)}")
+
+
+def test_a_password_with_an_unescaped_at_sign_is_read_the_same_by_every_connection():
+    """Item 11 of issue 16: one parse for the events, the read models and raw reads."""
+    from sqlalchemy.engine import make_url
+
+    store = open_store("postgresql://alice:p@ss:w%2Frd@db.example:6543/desk?sslmode=require")
+    env = store.event_env()
+    params = store.connect_params()
+    read_models = make_url(store.sqlalchemy_url())
+    assert (env["POSTGRES_HOST"], env["POSTGRES_PASSWORD"]) == ("db.example", "p@ss:w/rd")
+    assert (params["host"], params["password"], params["sslmode"]) == (
+        "db.example",
+        "p@ss:w/rd",
+        "require",
+    )
+    assert (read_models.host, read_models.password, read_models.port) == (
+        "db.example",
+        "p@ss:w/rd",
+        6543,
+    )
+    assert "p@ss" not in store.describe()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import threading
+import time
 from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
-from test_trust_support import DEMO, PYTHON, python_env, stored_events
+from test_trust_support import DEMO, PYTHON, generated_lines, python_env, stored_events
 
 from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.integrity import decode_state, verify_store
@@ -128,8 +130,7 @@ def test_eight_writers_at_once_lose_nothing_and_store_each_claim_once(location):
 
 @pytest.fixture
 def short_lock_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("rumour_ledger.ledger.store.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
-    monkeypatch.setattr("rumour_ledger.projections.bootstrap.SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    monkeypatch.setenv("RUMOUR_LOCK_TIMEOUT", "1")
 
 
 def test_a_write_lock_held_too_long_is_a_clear_one_line_error(tmp_path, short_lock_timeout):
@@ -166,3 +167,61 @@ def test_a_write_lock_held_too_long_is_a_clear_one_line_error(tmp_path, short_lo
     # and once the lock is released, the same commands work
     assert runner.invoke(cli, ["--db", path, "import", str(more)]).exit_code == 0
     assert runner.invoke(cli, ["--db", path, "verify"]).exit_code == 0
+
+
+def _hold_the_write_lock(location: str, seconds: float) -> threading.Thread:
+    """Another process's write in progress: the events' write lock held for a while."""
+    from test_trust_support import raw_db
+
+    held = threading.Event()
+
+    def hold() -> None:
+        with raw_db(location) as db:
+            if db.store.dialect == "sqlite":
+                db.conn.execute("DELETE FROM stored_events WHERE 0")  # takes the write lock
+            else:
+                db.conn.execute(f"SET search_path = {db.store.schema}")
+                db.conn.execute("SELECT rumour_ledger_lock_events()")
+            held.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert held.wait(10)
+    return thread
+
+
+@pytest.mark.parametrize("verb", ["report", "import"])
+def test_a_held_write_lock_is_busy_after_rumour_lock_timeout_on_both_stores(
+    location, tmp_path, verb
+):
+    """Item 17 of issue 16: PostgreSQL waited 15 s per attempt, up to 10 attempts."""
+    run = CliRunner()
+    assert run.invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    more = tmp_path / "more.jsonl"
+    more.write_text("\n".join(generated_lines(5, tag="busy")) + "\n", encoding="utf-8")
+    args = {
+        "report": ["report", "Xabi Alonso", "--to", "Real Madrid", "--role", "coach",
+                   "--source", "Kicker", "--date", "2024-11-05"],
+        "import": ["import", str(more)],
+    }[verb]  # fmt: skip
+    before = len(stored_events(location))
+    holder = _hold_the_write_lock(location, 6)
+    started = time.monotonic()
+    result = run.invoke(cli, ["--db", location, *args], env={"RUMOUR_LOCK_TIMEOUT": "1"})
+    waited = time.monotonic() - started
+    holder.join()
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: the ledger is busy")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert waited < 4, waited
+    assert len(stored_events(location)) == before
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "1e9", "99999"])
+def test_a_bad_rumour_lock_timeout_is_one_line_naming_it(tmp_path, value):
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "x.db"), "list"], env={"RUMOUR_LOCK_TIMEOUT": value}
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: RUMOUR_LOCK_TIMEOUT")

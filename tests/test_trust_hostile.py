@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from test_trust_support import DEMO, PYTHON, ROOT, generated_lines, python_env, stored_events
 
+from conftest import POSTGRES_URL
 from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.errors import ImportFailed
 from rumour_ledger.ledger.interchange import CLAIM_FIELDS, read_entries
+from rumour_ledger.ledger.store import open_store
 
 FUZZ = settings(
     max_examples=150,
@@ -360,7 +362,9 @@ def test_a_file_that_is_not_a_ledger_is_refused_untouched(tmp_path, args):
 def test_an_unreachable_postgresql_server_is_a_clear_error(args):
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
-    assert message.startswith("Error: cannot use the ledger at postgresql://127.0.0.1:1/none: ")
+    assert message.startswith(
+        "Error: cannot connect to the ledger at postgresql://127.0.0.1:1/none: connection refused"
+    )
 
 
 def test_a_ledger_opened_read_only_reads_and_refuses_writes_untouched(tmp_path):
@@ -454,3 +458,125 @@ def test_the_checkout_is_importable_by_the_child(tmp_path):
         text=True,
     )
     assert Path(located.stdout.strip()).is_relative_to(ROOT), located.stdout + located.stderr
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["report", "list", "verify"])
+def test_sql_in_a_schema_name_is_refused_and_runs_nothing(verb):
+    """Item 10 of issue 16: the name was pasted inside "..." into CREATE SCHEMA."""
+    import psycopg
+
+    table = f"pwned_{verb}"
+    injected = f"x%22%3BCREATE/**/TABLE/**/public.{table}(i/**/int)%3B--"
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={injected}"
+    args = [
+        verb,
+        *(("A", "--to", "B", "--source", "S", "--date", "2024-10-28") if verb == "report" else ()),
+    ]
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
+    assert message.startswith("Error: schema name ")
+    with psycopg.connect(**open_store(POSTGRES_URL).connect_params(), autocommit=True) as conn:
+        created = conn.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()
+        conn.execute(f"DROP TABLE IF EXISTS public.{table}")
+    assert created == (None,)
+
+
+CONNECTION_FAILURES = [
+    ("postgresql://postgres@no-such-host.invalid/test", "unknown host no-such-host.invalid"),
+    ("postgresql://postgres:s3cret@127.0.0.1:1/test", "connection refused at 127.0.0.1:1"),
+]
+
+
+@pytest.mark.parametrize("verb", ["list", "verify", "report"])
+@pytest.mark.parametrize(("url", "reason"), CONNECTION_FAILURES)
+def test_a_failed_connection_says_why_and_never_shows_the_password(url, reason, verb):
+    """Item 11 of issue 16: every failure read "couldn't get a connection after 5.00 sec"."""
+    args = [
+        verb,
+        *(("A", "--to", "B", "--source", "S", "--date", "2024-10-28") if verb == "report" else ()),
+    ]
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, *args]))
+    assert message.startswith("Error: cannot connect to the ledger at postgresql://")
+    assert reason in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["list", "verify"])
+@pytest.mark.parametrize("what", ["database", "user"])
+def test_a_missing_database_or_user_is_named(what, verb):
+    address = open_store(POSTGRES_URL).postgres_address()
+    server = f"{address.host}:{address.port}"
+    if what == "database":
+        url = f"postgresql://{address.username}@{server}/no_such_db_x"
+        reason = "no database no_such_db_x"
+    else:
+        url = f"postgresql://no_such_user_x:s3cret@{server}/{address.database}"
+        reason = "authentication failed for user no_such_user_x"
+    message = one_line_error(CliRunner().invoke(cli, ["--db", url, verb]))
+    assert reason in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("verb", ["list", "verify"])
+def test_a_password_with_an_at_sign_connects_for_every_command(verb, location, store):
+    """Item 11: `list` read the host as `ss@127.0.0.1`, `verify` as `127.0.0.1`."""
+    if store != "postgresql":
+        pytest.skip("a PostgreSQL URL")
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    user, at, host = location.partition("://")[2].partition("@")
+    with_password = f"postgresql+psycopg://{user.split(':')[0]}:p@ss{at}{host}"
+    result = CliRunner().invoke(cli, ["--db", with_password, verb])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+def test_notification_ids_past_32_bits_keep_every_read_model_working(location, store):
+    """Item 5 of issue 16: read-model positions were INTEGER, notification ids BIGINT."""
+    if store != "postgresql":
+        pytest.skip("SQLite's rowids and integers are 64-bit already")
+    from test_trust_support import raw_db
+
+    run = CliRunner()
+    assert run.invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    with raw_db(location) as db:
+        schema = open_store(location).schema
+        db.conn.execute(
+            "SELECT setval(%s, 9000000000)", (f"{schema}.rumour_events_notification_id_seq",)
+        )
+        db.conn.commit()
+    added = run.invoke(
+        cli,
+        ["--db", location, "report", "Xabi Alonso", "--to", "Real Madrid", "--role", "coach",
+         "--source", "Kicker", "--date", "2024-11-05"],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    for verb in ("board", "list", "sources", "rebuild"):
+        result = run.invoke(cli, ["--db", location, verb])
+        assert result.exit_code == 0, (verb, result.output)
+    listed = json.loads(run.invoke(cli, ["--db", location, "list", "--json"]).stdout)
+    assert sum(row["reports"] for row in listed) > 0
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="RUMOUR_TEST_POSTGRES_URL is not set")
+def test_a_ledger_made_with_32_bit_positions_is_widened_when_its_owner_opens_it(location, store):
+    if store != "postgresql":
+        pytest.skip("SQLite's integers are 64-bit already")
+    from test_trust_support import raw_db
+
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    column_types = (
+        "SELECT table_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND column_name = 'position' ORDER BY 1"
+    )
+    with raw_db(location) as db:
+        db.conn.execute(f"SET search_path = {open_store(location).schema}")
+        for table in ("projection_positions", "rumours", "claims", "aliases"):
+            db.conn.execute(f"ALTER TABLE {table} ALTER COLUMN position TYPE integer")
+        db.conn.commit()
+    assert CliRunner().invoke(cli, ["--db", location, "list"]).exit_code == 0
+    with raw_db(location) as db:
+        db.conn.execute(f"SET search_path = {open_store(location).schema}")
+        found = dict(db.conn.execute(column_types).fetchall())
+    assert set(found.values()) == {"bigint"}, found

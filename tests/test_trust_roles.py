@@ -135,3 +135,31 @@ def test_a_writer_with_only_insert_and_select_on_events_appends_reads_and_verifi
     assert result.stderr.startswith("Error: cannot write to the ledger: permission denied")
     assert len(result.stderr.strip().splitlines()) == 1
     assert rumour(owner, "verify", "--digest", digest).exit_code == 0
+
+
+def test_the_writer_finishes_a_bulk_import_and_a_rebuild(roles, tmp_path, monkeypatch):
+    """Item 4 of issue 16: a catch-up of >= 20,000 events dropped and made the read models'
+    indexes, which only their owner may do (`must be owner of index ix_rumours_to_key`)."""
+    from rumour_ledger.projections import calls, claims
+
+    # The bulk paths, reached with a small file (the thresholds are 20,000 events).
+    monkeypatch.setattr(claims, "BULK_FROM", 10)
+    monkeypatch.setattr(calls, "FULL_AFTER", 10)
+    monkeypatch.setattr(calls, "SPREAD_FROM", 10**9)  # in this process: the patches hold
+    named, steps, names = roles
+    owner = url_for(names["ledger_owner"], names["transfers"])
+    writer = url_for(names["ledger_writer"], names["transfers"])
+    assert rumour(owner, "list").exit_code == 1  # no ledger yet: a read creates none
+    assert rumour(owner, "import", str(DEMO)).exit_code == 0
+    run_sql(owner, named(steps["3"]))
+
+    more = tmp_path / "more.jsonl"
+    more.write_text("\n".join(generated_lines(40, tag="bulk")) + "\n", encoding="utf-8")
+    imported = rumour(writer, "import", str(more))
+    assert imported.exit_code == 0, imported.output
+    for args in (("list", "--json"), ("board",), ("rebuild",), ("sources",)):
+        result = rumour(writer, *args)
+        assert result.exit_code == 0, (args, result.output)
+    owned = rumour(owner, "rebuild")
+    assert owned.exit_code == 0, owned.output
+    assert rumour(writer, "verify").exit_code == 0

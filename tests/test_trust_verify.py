@@ -110,7 +110,9 @@ def test_verify_and_digest_of_no_ledger_are_clear_errors_and_create_nothing(tmp_
     for args in (["verify"], ["digest"]):
         result = rumour(str(path), *args)
         assert result.exit_code == 1
-        assert result.stderr.strip() == f"Error: no ledger at {path}"
+        assert result.stderr.strip() == (
+            f"Error: no ledger at {path}; `rumour import` or `rumour report` creates one"
+        )
     assert not path.exists()
 
 
