@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     IntegrityError,
     PersistenceError,
@@ -163,7 +163,6 @@ class ImportRun:
     where: Whereabouts = field(default_factory=Whereabouts)  # every claim so far
     names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
     absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
-    snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     seen: int = 0
     added: int = 0
 
@@ -182,7 +181,12 @@ class RumourLedger(Application):
 
     # Fixes the names of the stored tables: never rename.
     name = "rumour"
-    snapshotting_intervals = {Rumour: 200}  # noqa: RUF012
+    # No snapshots are taken or read. A snapshot row is not sealed by the chain, so anyone
+    # who may insert one could make a rumour forget its claims; and for rumours of a few
+    # hundred events replaying them costs milliseconds (docs/performance.md). The table is
+    # still created, as older ledgers have it and the guards and grants name it.
+    is_snapshotting_enabled = True
+    snapshotting_intervals: ClassVar[dict[type, int]] = {}
 
     def __init__(
         self,
@@ -198,6 +202,11 @@ class RumourLedger(Application):
         self.user = user
         self.locate = locate or (lambda _id: None)
         self.aliases = aliases or (lambda _kind: {})
+
+    def construct_repository(self) -> Repository:
+        """The library's repository, told of no snapshot store: aggregates are always
+        rebuilt from their sealed events, and any row in the snapshots table is ignored."""
+        return Repository(event_store=self.events, snapshot_store=None)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -263,11 +272,6 @@ class RumourLedger(Application):
             ) from None
         except PersistenceError as error:
             raise write_error(error) from None
-        try:
-            for rumour_id, version in run.snapshots:
-                self.take_snapshot(rumour_id, version)
-        except PersistenceError as error:
-            raise write_error(error) from None
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
@@ -297,7 +301,6 @@ class RumourLedger(Application):
         events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
         if events:
             self.events.put(events)
-            run.snapshots.extend(self._due_snapshots(events, touched))
         run.touched(touched.values())
 
     def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
@@ -310,15 +313,6 @@ class RumourLedger(Application):
         for rumour_id in found:
             run.aggregates[rumour_id] = self.repository.get(rumour_id)
         run.absent = wanted - found
-
-    def _due_snapshots(
-        self, events: list[Any], aggregates: dict[uuid.UUID, Any]
-    ) -> Iterator[tuple[uuid.UUID, int]]:
-        """The snapshots `Application.save` would take after storing these events."""
-        for event in events:
-            interval = self.snapshotting_intervals.get(type(aggregates[event.originator_id]))
-            if interval is not None and event.originator_version % interval == 0:
-                yield event.originator_id, event.originator_version
 
     def rumour(self, rumour_id: uuid.UUID) -> Rumour | None:
         try:
