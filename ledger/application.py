@@ -289,16 +289,18 @@ class RumourLedger(Application):
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
         touched: dict[uuid.UUID, Any] = {}
+        events: list[Any] = []
         for entry in chunk:
             aggregate, changed = self._apply_entry(
                 entry, run.aggregates, run.names, run.where, run.file, run.now, run.absent
             )
             run.added += changed
             touched.setdefault(aggregate.id, aggregate)
+            # Stored in the order of the lines, not rumour by rumour: export writes the log's
+            # order, so importing an export rebuilds the same log, and the same digest.
+            events.extend(aggregate.collect_events())
         run.seen += len(chunk)
         run.where.seal()
-        # Stored aggregate by aggregate, in the order first touched, as `save` stores them.
-        events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
         if events:
             self.events.put(events)
         run.touched(touched.values())
@@ -330,11 +332,11 @@ class RumourLedger(Application):
         # since we loaded it; reload and apply again (idempotent by event id).
         now = self.clock()  # one recording moment for everything appended together
         for attempt in range(MAX_CONFLICT_RETRIES):
-            rumours, added = self._apply(entries, dict(known or {}), file, now)
+            events, added = self._apply(entries, dict(known or {}), file, now)
             if not added:
                 return 0
             try:
-                self.save(*rumours.values())
+                self.save(*events)
             except IntegrityError:
                 # Back off a random while, so writers racing for one rumour take turns
                 # instead of colliding again at once (up to 64 ms).
@@ -351,13 +353,18 @@ class RumourLedger(Application):
         where: Where,
         file: str,
         now: datetime,
-    ) -> tuple[dict[uuid.UUID, Rumour | Alias], int]:
+    ) -> tuple[list[Any], int]:
+        """The new events, in the order of the entries (as an import stores them), and how
+        many entries added one."""
         aggregates: dict[uuid.UUID, Any] = {}
         names: dict[AliasKind, dict[str, str]] = {}
+        events: list[Any] = []
         added = 0
         for entry in entries:
-            added += self._apply_entry(entry, aggregates, names, where, file, now)[1]
-        return aggregates, added
+            aggregate, changed = self._apply_entry(entry, aggregates, names, where, file, now)
+            added += changed
+            events.extend(aggregate.collect_events())
+        return events, added
 
     def _apply_entry(
         self,
