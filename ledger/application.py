@@ -35,6 +35,7 @@ from rumour_ledger.ledger.errors import (
     ImportFailed,
     LedgerBusy,
     LedgerError,
+    ReusedId,
     StoreError,
     UnknownEvent,
     UnknownName,
@@ -46,6 +47,9 @@ Clock = Callable[[], datetime]
 # Where a claim id lives, for retractions that name only the claim: answered by the
 # claims read model, which the wiring passes in.
 Locator = Callable[[uuid.UUID], uuid.UUID | None]
+# Which of these event ids the ledger already holds, and in which rumour: an import asks
+# once per chunk, so that no id is ever recorded for two entries.
+Holders = Callable[[list[uuid.UUID]], dict[uuid.UUID, uuid.UUID]]
 # The aliases in force (name key -> canonical key) for one kind, for the cycle check.
 AliasMap = Callable[[AliasKind], dict[str, str]]
 # Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
@@ -62,11 +66,13 @@ AGGREGATES_KEPT = 20_000
 
 class Where(Protocol):
     """Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds
-    it: a dict, or an import's Whereabouts."""
+    it, and the line it came on (0: in the ledger): an import's Whereabouts."""
 
     def get(self, claim: int, /) -> uuid.UUID | None: ...
 
-    def __setitem__(self, claim: int, rumour: uuid.UUID, /) -> None: ...
+    def first_use(self, claim: int, /) -> tuple[uuid.UUID, int] | None: ...
+
+    def place(self, claim: int, rumour: uuid.UUID, line: int, /) -> None: ...
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -196,11 +202,13 @@ class RumourLedger(Application):
         user: str = "unknown",
         locate: Locator | None = None,
         aliases: AliasMap | None = None,
+        holders: Holders | None = None,
     ) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.user = user
         self.locate = locate or (lambda _id: None)
+        self.holders = holders or (lambda _ids: {})
         self.aliases = aliases or (lambda _kind: {})
 
     def construct_repository(self) -> Repository:
@@ -252,7 +260,8 @@ class RumourLedger(Application):
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
-            added = self._append(listed, file=file)
+            held = self.holders([e.id for e in listed if not isinstance(e.item, AliasEntry)])
+            added = self._append(listed, {k.int: v for k, v in held.items()}, file=file)
             return Imported(added=added, skipped=len(listed) - added)
         run = ImportRun(file=file, now=self.clock())
         stream = iter(entries)
@@ -288,6 +297,7 @@ class RumourLedger(Application):
 
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
+        self._note_held(chunk, run.where)
         touched: dict[uuid.UUID, Any] = {}
         events: list[Any] = []
         for entry in chunk:
@@ -304,6 +314,14 @@ class RumourLedger(Application):
         if events:
             self.events.put(events)
         run.touched(touched.values())
+
+    def _note_held(self, chunk: list[Entry], where: Where) -> None:
+        """Note the chunk's ids that the ledger already holds (line 0), so a line that reuses
+        one for another rumour is refused before anything is written."""
+        ids = [entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)]
+        for claim_id, rumour_id in self.holders(ids).items():
+            if where.first_use(claim_id.int) is None:
+                where.place(claim_id.int, rumour_id, 0)
 
     def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         """The chunk's rumours not yet touched: loaded if stored, else noted as new."""
@@ -332,7 +350,10 @@ class RumourLedger(Application):
         # since we loaded it; reload and apply again (idempotent by event id).
         now = self.clock()  # one recording moment for everything appended together
         for attempt in range(MAX_CONFLICT_RETRIES):
-            events, added = self._apply(entries, dict(known or {}), file, now)
+            where = Whereabouts()
+            for claim, rumour_id in (known or {}).items():
+                where[claim] = rumour_id
+            events, added = self._apply(entries, where, file, now)
             if not added:
                 return 0
             try:
@@ -381,8 +402,15 @@ class RumourLedger(Application):
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
-            changed = self._apply_one(rumour, entry, now)
-            where[entry.id.int] = rumour.id
+            earlier = where.first_use(entry.id.int)
+            if earlier is not None and earlier[0] != rumour.id:
+                raise ReusedId(entry.id, _first_use(earlier[1]))
+            try:
+                changed = self._apply_one(rumour, entry, now)
+            except ReusedId:
+                raise ReusedId(entry.id, _first_use(earlier[1] if earlier else 0)) from None
+            if earlier is None:
+                where.place(entry.id.int, rumour.id, entry.line)
             return rumour, changed
         except LedgerError as error:
             if entry.line:
@@ -476,6 +504,10 @@ class RumourLedger(Application):
                 if line is not None:
                     yield line
             start = notifications[-1].id + 1
+
+
+def _first_use(line: int) -> str:
+    return f"first used on line {line}" if line else "already in the ledger"
 
 
 def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any] | None:

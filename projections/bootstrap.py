@@ -82,6 +82,26 @@ class Ledger:
         with self.reading() as conn:
             return locate_claim(conn, claim_id)
 
+    def claim_holders(self, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Which of these ids the ledger holds, and in which rumour: the claims read model,
+        as it stands, and the events recorded after its position. Nothing is written, so an
+        import may ask while it holds the write lock (on SQLite a catch-up would wait for it)."""
+        from rumour_ledger.projections import claims as claims_model
+        from rumour_ledger.projections.views import claim_holders
+
+        with self.engine.connect() as conn:
+            found = claim_holders(conn, claim_ids)
+            start = claims_model.position(conn) + 1
+        wanted = set(claim_ids)
+        while notifications := self.app.recorder.select_notifications(start, 1_000):
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                claim_id = getattr(event, "claim_id", None)
+                if claim_id in wanted:
+                    found[claim_id] = event.originator_id
+            start = notifications[-1].id + 1
+        return found
+
     def alias_map(self, kind: AliasKind) -> dict[str, str]:
         from rumour_ledger.projections.aliases import alias_map
 
@@ -123,6 +143,7 @@ def open_ledger(
             clock=clock,
             user=user or os_user(),
             locate=lambda claim_id: ledger_box[0].locate(claim_id),
+            holders=lambda claim_ids: ledger_box[0].claim_holders(claim_ids),
             aliases=lambda kind: ledger_box[0].alias_map(kind),
         )
     except LedgerError:
