@@ -287,6 +287,8 @@ class RumourLedger(Application):
         """The aliases in force (any later line may change them), and where the chunk's
         retractions of claims before the file live: asked before the write lock is taken."""
         run.names.update((kind, dict(self.aliases(kind))) for kind in AliasKind)
+        # Asked again under the lock, for what was recorded meanwhile (_import_chunk).
+        self._note_held(chunk, run.where)
         own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
         for entry in chunk:
             item = entry.item

@@ -42,6 +42,10 @@ class Ledger:
     app: RumourLedger
     closed: bool = False
     _engine: Engine | None = field(default=None, repr=False)
+    # Claim ids of events past the claims read model's position, and the last event read.
+    _unprojected: tuple[int, dict[uuid.UUID, uuid.UUID]] = field(
+        default_factory=lambda: (0, {}), repr=False
+    )
 
     @property
     def engine(self) -> Engine:
@@ -91,15 +95,21 @@ class Ledger:
 
         with self.engine.connect() as conn:
             found = claim_holders(conn, claim_ids)
-            start = claims_model.position(conn) + 1
-        wanted = set(claim_ids)
+            position = claims_model.position(conn)
+        if self._unprojected[0] < position:  # the read model moved on: start afresh
+            self._unprojected = (position, {})
+        seen_to, held = self._unprojected
+        # Read once, kept for the next chunk's question: an import asks once per chunk.
+        start = seen_to + 1
         while notifications := self.app.recorder.select_notifications(start, 1_000):
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 claim_id = getattr(event, "claim_id", None)
-                if claim_id in wanted:
-                    found[claim_id] = event.originator_id
+                if claim_id is not None:
+                    held[claim_id] = event.originator_id
             start = notifications[-1].id + 1
+        self._unprojected = (start - 1, held)
+        found.update((claim_id, held[claim_id]) for claim_id in claim_ids if claim_id in held)
         return found
 
     def alias_map(self, kind: AliasKind) -> dict[str, str]:

@@ -95,3 +95,18 @@ def test_a_retraction_may_not_take_a_claims_id(location, tmp_path, first):
     assert result.exit_code == 1
     assert f"{path}:1: id {ID} is already used" in result.stderr
     still_usable(location, first)
+
+
+def test_an_id_recorded_but_not_yet_in_the_read_model_is_refused_too(ledger):
+    # Another writer's import, committed after this one caught the read models up: the
+    # check reads the events past the claims model's position, writing nothing.
+    from test_trust_support import import_text
+
+    from rumour_ledger.ledger.errors import ImportFailed
+
+    ledger.app.aliases = lambda kind: {}  # asking for aliases would catch the models up
+    assert import_text(ledger, line("Xabi Alonso"), "a.jsonl").added == 1
+    with pytest.raises(ImportFailed, match=r"^b\.jsonl:1: id .* \(already in the ledger\)$"):
+        import_text(ledger, line("Luka Modric"), "b.jsonl")
+    ledger.catch_up()
+    assert len(list(ledger.app.export_entries())) == 1
