@@ -1,0 +1,163 @@
+"""Odd values a user can type or a damaged store can hold: each is one clear line and exit 1
+(or click's usage error, exit 2), never an "internal error", and nothing is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from test_trust_support import DEMO, raw_db
+
+from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.errors import DamagedEvent, InvalidClaim, LedgerError
+from rumour_ledger.ledger.integrity import parse_digest
+from rumour_ledger.projections.calibration import check_horizons
+from rumour_ledger.projections.evidence import parse_moment
+
+HEX = "a" * 64
+
+
+def clean_refusal(result, code: int = 1) -> str:
+    """The one line a refused command prints; fails on a traceback or an internal error."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    lines = result.stderr.strip().splitlines()
+    if code == 2:  # click's usage error: the usage, a blank line, then its one line
+        lines = lines[-1:]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def demo(location: str) -> str:
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    return location
+
+
+# The rules, where they live ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_known_at_that_does_not_exist_in_utc_is_refused(stamp):
+    with pytest.raises(InvalidClaim, match=r"known-at: .* outside the years 1 to 9999"):
+        parse_moment(None, stamp, date(2024, 1, 1))
+
+
+def test_the_ends_of_time_in_utc_are_still_accepted():
+    assert parse_moment(None, "0001-01-01T00:00:00+00:00", date(2024, 1, 1)).known_at
+    assert parse_moment(None, "9999-12-31", date(2024, 1, 1)).known_at
+
+
+@pytest.mark.parametrize("count", ["9" * 5000, "٢١", "２１", "1" * 20])
+def test_a_digest_count_is_ascii_digits_of_a_sane_length(count):
+    with pytest.raises(LedgerError, match="is not a ledger digest") as caught:
+        parse_digest(f"rl1:{count}:{HEX}")
+    assert len(str(caught.value)) < 300
+
+
+def test_a_digest_count_of_ascii_digits_parses():
+    assert parse_digest(f"rl1:21:{HEX}") == (21, HEX)
+
+
+@pytest.mark.parametrize("offsets", [(20240101,), (36_526, 1), (0,), ()])
+def test_a_horizon_is_from_one_day_to_a_century(offsets):
+    with pytest.raises(InvalidClaim, match="horizon: days before resolution must be"):
+        check_horizons(offsets)
+    assert check_horizons((36_525, 1)) == (36_525, 1)
+
+
+# The command line ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["board", "--known-at", "0001-01-01T00:00:00+14:00"], 1, "known-at: "),
+        (["board", "--known-at", "9999-12-31T23:59:59-14:00"], 1, "known-at: "),
+        (
+            ["why", "Alonso -> Real Madrid", "--known-at", "9999-12-31T23:59:59-14:00"],
+            1,
+            "known-at: ",
+        ),
+        (["board", "--min", "nan"], 2, "'--min': 'nan' is not a number from 0 to 1"),
+        (["score", "--horizon", "20240101"], 2, "'--horizon': days before resolution"),
+        (["verify", "--digest", f"rl1:{'9' * 5000}:{HEX}"], 1, "is not a ledger digest"),
+        (["verify", "--digest", f"rl1:٢١:{HEX}"], 1, "is not a ledger digest"),
+    ],
+    ids=[
+        "known-at-early",
+        "known-at-late",
+        "why-known-at",
+        "min-nan",
+        "horizon",
+        "digest",
+        "arabic",
+    ],
+)
+def test_odd_option_values_are_one_clear_line(demo, args, code, says):
+    assert says in clean_refusal(CliRunner().invoke(cli, ["--db", demo, *args]), code)
+
+
+def test_a_huge_limit_means_every_move(demo):
+    every = CliRunner().invoke(cli, ["--db", demo, "board", "--json"])
+    huge = CliRunner().invoke(
+        cli, ["--db", demo, "board", "--json", "--limit", "99999999999999999999999"]
+    )
+    assert huge.exit_code == 0, huge.output
+    assert huge.stdout == every.stdout
+
+
+def test_arguments_that_are_not_utf8_are_refused_before_any_command(demo):
+    undecodable = b"\xff\xfe".decode("utf-8", "surrogateescape")  # as Python hands argv over
+    before = CliRunner().invoke(cli, ["--db", demo, "digest"]).stdout
+    for args in (["show", undecodable], ["report", undecodable, "--to", "B", "--source", "S"]):
+        message = clean_refusal(CliRunner().invoke(cli, ["--db", demo, *args]))
+        assert message == "Error: argument 4 ('\\\\xff\\\\xfe') is not valid UTF-8"
+    assert CliRunner().invoke(cli, ["--db", demo, "digest"]).stdout == before
+
+
+# Stores that cannot be written or read -----------------------------------------------------
+
+
+def test_rebuild_on_a_read_only_ledger_is_a_clear_error(tmp_path):
+    path = tmp_path / "ro.db"
+    assert CliRunner().invoke(cli, ["--db", str(path), "import", str(DEMO)]).exit_code == 0
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}?mode=ro", "rebuild"])
+    assert clean_refusal(result) == (
+        "Error: the ledger is read-only here: cannot update its read models"
+    )
+    assert path.read_bytes() == before
+
+
+def damage_one_event(location: str) -> tuple[str, int]:
+    """Overwrite one stored event's state with bytes that are not JSON; its (stream, version)."""
+    with raw_db(location) as db:
+        db.drop_guards()
+        row = db.rows()[-1]
+        db.execute(
+            f"UPDATE {db.events} SET state = ? WHERE {db.position} = ?", (b"\xff\xfe{", row[0])
+        )
+        db.commit()
+    return row[1], row[2]
+
+
+@pytest.mark.parametrize(
+    "args", [["rebuild"], ["export"], ["import", str(DEMO)]], ids=lambda a: a[0]
+)
+def test_an_undecodable_stored_event_is_named_by_every_command(demo, args):
+    stream, version = damage_one_event(demo)
+    message = clean_refusal(CliRunner().invoke(cli, ["--db", demo, *args]))
+    assert f"stored event {stream[:8]} version {version} cannot be read" in message
+    assert "`rumour verify`" in message
+    verified = CliRunner().invoke(cli, ["--db", demo, "verify"])
+    assert verified.exit_code == 1
+    assert f"version {version}: undecodable" in verified.stdout
+
+
+def test_an_undecodable_event_is_a_damaged_event_to_the_application(ledger, location):
+    assert CliRunner().invoke(cli, ["--db", location, "import", str(DEMO)]).exit_code == 0
+    damage_one_event(location)
+    with pytest.raises(DamagedEvent):
+        list(ledger.app.export_entries())
