@@ -248,7 +248,20 @@ class Fraction(click.FloatRange):
 def _chart_file(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
     if value is not None and value.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the file must end in .png or .svg")
+    if value is not None:
+        _writable_target(value)
     return value
+
+
+def _writable_target(path: Any) -> None:
+    """Refuse a FILE that cannot be replaced safely before any work is done."""
+    from rumour_ledger.ledger.errors import LedgerError
+    from rumour_ledger.projections.output import check_target
+
+    try:
+        check_target(path)
+    except LedgerError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def plot_option(what: str) -> Callable[[F], F]:

@@ -39,7 +39,7 @@ def draw_timeline(points: list[dict[str, Any]], title: str, path: Path) -> None:
     ax.legend(loc="upper left", fontsize="small")
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -79,8 +79,15 @@ def draw_reliability(scores: dict[str, Any], path: Path, title: str) -> None:
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
+
+
+def _save(fig: Any, path: Path) -> None:
+    """The picture to FILE atomically, never through a link into what it points at."""
+    from rumour_ledger.projections.output import write_atomically
+
+    write_atomically(path, lambda out: fig.savefig(out, format=path.suffix[1:].lower()))
 
 
 def _matplotlib() -> Any:

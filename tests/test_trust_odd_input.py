@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from datetime import date
 
 import pytest
@@ -161,3 +164,78 @@ def test_an_undecodable_event_is_a_damaged_event_to_the_application(ledger, loca
     damage_one_event(location)
     with pytest.raises(DamagedEvent):
         list(ledger.app.export_entries())
+
+
+# Files the commands write: export FILE, --plot FILE ----------------------------------------
+
+
+def special_files(folder) -> dict[str, object]:
+    """A symbolic link to a file, a named pipe and (where allowed) a device node."""
+    target = folder / "target.txt"
+    target.write_text("keep me\n")
+    made = {"link": folder / "link"}
+    made["link"].symlink_to(target)
+    made["fifo"] = folder / "fifo"
+    os.mkfifo(made["fifo"])
+    try:
+        os.mknod(folder / "device", 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # like /dev/null
+        made["device"] = folder / "device"
+    except (OSError, AttributeError):
+        pass
+    return made
+
+
+def test_export_refuses_a_link_a_pipe_or_a_device_untouched(demo, tmp_path):
+    for kind, path in special_files(tmp_path).items():
+        before = os.lstat(path)
+        message = clean_refusal(CliRunner().invoke(cli, ["--db", demo, "export", str(path)]))
+        assert message.startswith(f"Error: {path} is not a regular file ("), kind
+        after = os.lstat(path)
+        assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino), kind
+    assert (tmp_path / "target.txt").read_text() == "keep me\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_plot_never_writes_through_a_link(demo, tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "target.png"
+    target.write_bytes(b"keep me")
+    link = tmp_path / "chart.png"
+    link.symlink_to(target)
+    for args in (["timeline", "Alonso -> Real Madrid"], ["score"]):
+        result = CliRunner().invoke(cli, ["--db", demo, *args, "--plot", str(link)])
+        assert clean_refusal(result).startswith(f"Error: {link} is not a regular file")
+    assert target.read_bytes() == b"keep me" and link.is_symlink()
+
+
+@pytest.mark.parametrize("args", [["export"], ["timeline", "Alonso -> Real Madrid", "--plot"]])
+def test_a_missing_folder_is_named(demo, tmp_path, args):
+    path = tmp_path / "nothere" / "out.png"
+    message = clean_refusal(CliRunner().invoke(cli, ["--db", demo, *args, str(path)]))
+    assert message == f"Error: no folder {path.parent} for {path}"
+    assert not path.parent.exists()
+
+
+def test_export_replaces_a_regular_file_whole_keeping_its_mode(demo, tmp_path):
+    path = tmp_path / "backup.jsonl"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    result = CliRunner().invoke(cli, ["--db", demo, "export", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == CliRunner().invoke(cli, ["--db", demo, "export"]).stdout
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_full_disk_during_export_is_one_line_and_leaves_the_old_file(demo, tmp_path, monkeypatch):
+    from rumour_ledger.projections import output
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output.os, "fsync", full)
+    path = tmp_path / "backup.jsonl"
+    path.write_text("old\n")
+    message = clean_refusal(CliRunner().invoke(cli, ["--db", demo, "export", str(path)]))
+    assert message == f"Error: cannot write {path}: No space left on device"
+    assert path.read_text() == "old\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
