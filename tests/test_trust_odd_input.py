@@ -7,6 +7,7 @@ import errno
 import os
 import stat
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from rumour_ledger.cli.main import cli
 from rumour_ledger.ledger.errors import DamagedEvent, InvalidClaim, LedgerError
 from rumour_ledger.ledger.integrity import parse_digest
 from rumour_ledger.projections.calibration import check_horizons
+from rumour_ledger.projections.config import LARGEST_CONFIG_BYTES, load_settings
 from rumour_ledger.projections.evidence import parse_moment
 
 HEX = "a" * 64
@@ -239,3 +241,55 @@ def test_a_full_disk_during_export_is_one_line_and_leaves_the_old_file(demo, tmp
     assert message == f"Error: cannot write {path}: No space left on device"
     assert path.read_text() == "old\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+# The settings file (TOML) ------------------------------------------------------------------
+
+BAD_CONFIGS = {
+    "likelihood = 5\n": "likelihood must be a table ([likelihood]), got an integer",
+    'reliability = "x"\n': "reliability must be a table ([reliability]), got a string",
+    "[[likelihood]]\n": "likelihood must be a table ([likelihood]), got an array",
+    "[likelihood]\nreliability_prior_strength = 1e-300\n": (
+        "likelihood.reliability_prior_strength must be at least 0.01, got 1e-300"
+    ),
+    "[likelihood]\nprior = true\n": "likelihood.prior must be a number, got a boolean",
+    '[reliability]\n"BBC" = "x"\n': "reliability.'BBC' must be a number, got a string",
+    '[reliability]\n"BBC" = 1\n': "reliability.'BBC' must be strictly between 0 and 1, got 1",
+    "[likelihood]\nprior = nan\n": "likelihood.prior must be strictly between 0 and 1, got nan",
+    "[likelihood]\nhorizon_days = 1"
+    + "0" * 400
+    + "\n": "likelihood.horizon_days is too large a number",
+    "a = " + "[" * 5000 + "]" * 5000 + "\n": "not a valid TOML file (nested too deeply)",
+}
+
+
+@pytest.mark.parametrize("text", BAD_CONFIGS, ids=range(len(BAD_CONFIGS)))
+def test_a_bad_setting_is_named_with_what_it_should_be(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(LedgerError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}: {BAD_CONFIGS[text]}"
+
+
+def test_a_config_that_is_not_a_regular_file_is_refused_unread(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(LedgerError, match="is not a regular file"):
+            load_settings(path)
+
+
+def test_a_config_larger_than_a_mebibyte_is_refused(tmp_path):
+    path = tmp_path / "big.toml"
+    path.write_text("# " + "x" * LARGEST_CONFIG_BYTES + "\n")
+    with pytest.raises(LedgerError, match="is larger than 1,048,576 bytes"):
+        load_settings(path)
+
+
+def test_a_bad_config_on_the_command_line_is_one_line(demo, tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("likelihood = 5\n")
+    for config, says in ((str(path), "likelihood must be a table"), ("/dev/zero", "regular")):
+        result = CliRunner(env={"RUMOUR_CONFIG": config}).invoke(cli, ["--db", demo, "board"])
+        assert says in clean_refusal(result)
