@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from datetime import date
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from test_trust_support import DEMO, raw_db
 
 from rumour_ledger.cli.main import cli
+from rumour_ledger.ledger.claims import Kind, check_name, make_claim, make_move
 from rumour_ledger.ledger.errors import DamagedEvent, InvalidClaim, LedgerError
 from rumour_ledger.ledger.integrity import parse_digest
 from rumour_ledger.projections.calibration import check_horizons
@@ -293,3 +295,69 @@ def test_a_bad_config_on_the_command_line_is_one_line(demo, tmp_path):
     for config, says in ((str(path), "likelihood must be a table"), ("/dev/zero", "regular")):
         result = CliRunner(env={"RUMOUR_CONFIG": config}).invoke(cli, ["--db", demo, "board"])
         assert says in clean_refusal(result)
+
+
+# Names nobody can see, or that move the text around them -----------------------------------
+
+UNSEEN = ["a\u200bb", "\ufeffArsenal", "\u202eevil", "Rice\u2066", "x\u2028y", "club\ue000"]
+
+
+@pytest.mark.parametrize("name", UNSEEN)
+@pytest.mark.parametrize("field", ["subject", "to", "source"])
+def test_a_name_with_an_invisible_or_direction_changing_character_is_refused(name, field):
+    fields = {"subject": "A", "to": "B", "source": "S"} | {field: name}
+    with pytest.raises(InvalidClaim, match=f"^{field}: contains an invisible or direction"):
+        make_claim(
+            Kind.REPORT,
+            make_move(fields["subject"], None, fields["to"]),
+            source=fields["source"],
+            published="2024-10-28",
+            today=date(2025, 1, 1),
+        )
+
+
+@pytest.mark.parametrize("name", ["\u0301", " \u0301\u0308 "])
+def test_a_name_that_folds_to_an_empty_key_is_refused(name):
+    with pytest.raises(InvalidClaim, match=r"^subject: has no letters, digits or symbols"):
+        check_name("subject", name)
+
+
+@pytest.mark.parametrize(
+    "name", ["e\u0301", "\u200fשלום\u200e", "👨\u200d👩\u200d👧", "می\u200cخواهم"]
+)
+def test_joiners_marks_and_accents_that_spell_a_name_are_kept(name):
+    assert check_name("subject", name) == name
+
+
+def test_the_command_line_and_an_import_refuse_such_a_name_naming_field_and_line(
+    location, tmp_path
+):
+    runner = CliRunner()
+    args = ["report", "\u202eevil", "--to", "B", "--source", "S", "--date", "2024-10-28"]
+    message = clean_refusal(runner.invoke(cli, ["--db", location, *args]))
+    assert message == (
+        "Error: subject: contains an invisible or direction-changing character, "
+        "U+202E RIGHT-TO-LEFT OVERRIDE"
+    )
+    path = tmp_path / "names.jsonl"
+    line = {"type": "report", "subject": "A", "to": "B\u200b", "source": "S", "date": "2024-10-28"}
+    path.write_text(json.dumps(line) + "\n")
+    message = clean_refusal(runner.invoke(cli, ["--db", location, "import", str(path)]))
+    assert message.startswith(f"Error: {path}:1: field to: contains an invisible")
+    assert runner.invoke(cli, ["--db", location, "export"]).stdout == ""
+
+
+def test_a_name_stored_before_the_rule_is_shown_escaped(location, monkeypatch):
+    from rumour_ledger.ledger import claims
+
+    monkeypatch.setattr(
+        claims, "first_unseen", lambda _text: None, raising=False
+    )  # as an old ledger was
+    args = ["report", "\u202eevil", "--to", "B\u200b", "--source", "S", "--date", "2024-10-28"]
+    assert CliRunner().invoke(cli, ["--db", location, *args]).exit_code == 0
+    monkeypatch.undo()
+    for command in (["list"], ["board"], ["show", "evil"]):
+        shown = CliRunner().invoke(cli, ["--db", location, *command])
+        assert shown.exit_code == 0, shown.output
+        assert "\u202e" not in shown.stdout and "\u200b" not in shown.stdout, command
+        assert "\\u202eevil" in shown.stdout, command
