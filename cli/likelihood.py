@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, plot_option
+from rumour_ledger.cli.main import (
+    Fraction,
+    db_option,
+    json_option,
+    open_ledger_for,
+    plot_option,
+)
 from rumour_ledger.cli.render import print_json, print_table, safe, short
 
 STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
@@ -56,7 +62,7 @@ def _today(ledger: Any) -> Any:
 @click.option(
     "--min",
     "minimum",
-    type=click.FloatRange(0, 1),
+    type=Fraction(),
     default=0.0,
     metavar="P",
     help="Only moves at least this likely (0..1).",

@@ -207,6 +207,15 @@ class RumourGroup(click.Group):
             return self.commands[name]
         return click.Command(name, help=self.lazy_commands[name].summary)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach Python as lone surrogates (PEP 383): refuse them
+        # here, before any command sees them, rather than fail later on encoding.
+        for number, arg in enumerate(args, 1):
+            if any("\ud800" <= c <= "\udfff" for c in arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise click.ClickException(f"argument {number} ({shown!r}) is not valid UTF-8")
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         from rumour_ledger.ledger.errors import LedgerError
 
@@ -301,10 +310,40 @@ def json_option(func: F) -> F:
     return command  # type: ignore[return-value]
 
 
+class Fraction(click.FloatRange):
+    """A number from 0 to 1; click's FloatRange lets NaN through, as NaN fails no comparison."""
+
+    name = "fraction"
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
+        return number
+
+
 def _chart_file(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
     if value is not None and value.suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("the file must end in .png or .svg")
+    if value is not None:
+        _writable_target(value)
     return value
+
+
+def _writable_target(path: Any) -> None:
+    """Refuse a FILE that cannot be replaced safely before any work is done."""
+    from rumour_ledger.ledger.errors import LedgerError
+    from rumour_ledger.projections.output import check_target
+
+    try:
+        check_target(path)
+    except LedgerError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def plot_option(what: str) -> Callable[[F], F]:

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from rumour_ledger.ledger.names import first_unseen, is_unseen
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -18,7 +20,11 @@ def safe(value: object) -> str:
     text = str(value)
     if text.isascii() and text.isprintable():
         return text  # most cells: nothing to escape, and a table may hold millions
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    escaped = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    if first_unseen(escaped) is None:
+        return escaped
+    # Old ledgers may hold names from before they were refused (U+202E would reverse a row).
+    return "".join(f"\\u{ord(c):04x}" if is_unseen(c) else c for c in escaped)
 
 
 def print_json(data: Any) -> None:

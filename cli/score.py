@@ -16,8 +16,13 @@ def _offsets(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
         offsets = tuple(sorted({int(part) for part in value.split(",")}, reverse=True))
     except ValueError:
         raise click.BadParameter("give whole numbers of days, e.g. 90,30,7,1") from None
-    if not offsets or min(offsets) < 1:
-        raise click.BadParameter("days before resolution must be 1 or more")
+    from rumour_ledger.ledger.errors import InvalidClaim
+    from rumour_ledger.projections.calibration import check_horizons
+
+    try:
+        check_horizons(offsets)
+    except InvalidClaim as error:
+        raise click.BadParameter(error.problem) from None
     return offsets
 
 

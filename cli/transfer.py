@@ -82,6 +82,10 @@ def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> N
 
         rumour export backup.jsonl
     """
+    if file is not None and str(file) != "-":
+        from rumour_ledger.projections.output import check_target
+
+        check_target(file)  # before any work: a FIFO, device or link is refused untouched
     with open_ledger_for(ctx, db) as ledger:
         if fmt == "csv":
             with ledger.reading() as conn:
@@ -97,7 +101,9 @@ def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
         for line in lines:
             sys.stdout.write(line)
         return
-    _write_atomically(file, lines)
+    from rumour_ledger.projections.output import write_lines
+
+    write_lines(file, lines)
 
 
 def _csv_lines(conn):  # type: ignore[no-untyped-def]
@@ -115,18 +121,3 @@ def _csv_lines(conn):  # type: ignore[no-untyped-def]
         buffer.truncate()
         writer.writerow(row)
         yield buffer.getvalue()
-
-
-def _write_atomically(path: Path, lines) -> None:  # type: ignore[no-untyped-def]
-    import os
-    import tempfile
-
-    directory = path.resolve().parent
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(lines)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -16,7 +16,10 @@ from typing import Any, ClassVar, Protocol
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     IntegrityError,
+    Mapper,
+    MapperDeserialisationError,
     PersistenceError,
+    StoredEvent,
     Transcoder,
     Transcoding,
 )
@@ -32,6 +35,7 @@ from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
 from rumour_ledger.ledger.claims import Claim, Kind, Retraction
 from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.errors import (
+    DamagedEvent,
     ImportFailed,
     LedgerBusy,
     LedgerError,
@@ -182,6 +186,22 @@ class ImportRun:
             del self.aggregates[stale]
 
 
+class CheckedMapper(Mapper[uuid.UUID]):
+    """The library's mapper, but a stored event it cannot decode is a DamagedEvent naming
+    the event, not the library's error with a Python traceback behind it."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            return super().to_domain_event(stored_event)
+        except MapperDeserialisationError as error:
+            cause = error.__cause__ or error
+            raise DamagedEvent(
+                str(getattr(stored_event.originator_id, "hex", stored_event.originator_id)),
+                stored_event.originator_version,
+                f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}",
+            ) from None
+
+
 class RumourLedger(Application):
     """Records reports, denials, confirmations and retractions of rumoured moves."""
 
@@ -215,6 +235,11 @@ class RumourLedger(Application):
         """The library's repository, told of no snapshot store: aggregates are always
         rebuilt from their sealed events, and any row in the snapshots table is ignored."""
         return Repository(event_store=self.events, snapshot_store=None)
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CheckedMapper
+        )
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rumour_ledger.ledger.errors import InvalidClaim
-from rumour_ledger.ledger.names import name_key, optional_key
+from rumour_ledger.ledger.names import first_unseen, name_key, optional_key
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://rumour-ledger.invalid/")
 MAX_NAME = 200
@@ -164,6 +165,14 @@ def check_name(field: str, value: object) -> str:
     if len(value) > MAX_NAME:
         raise InvalidClaim(field, f"is longer than {MAX_NAME} characters")
     _check_no_control(field, value)
+    unseen = first_unseen(value)
+    if unseen is not None:
+        described = f"U+{ord(unseen):04X} {unicodedata.name(unseen, '(unnamed)')}"
+        raise InvalidClaim(
+            field, f"contains an invisible or direction-changing character, {described}"
+        )
+    if not name_key(value):  # e.g. a lone combining accent: nothing would tell it apart
+        raise InvalidClaim(field, "has no letters, digits or symbols once accents are folded")
     return value
 
 

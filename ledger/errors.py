@@ -70,3 +70,15 @@ class StoreError(LedgerError):
 
 class LedgerBusy(StoreError):
     """Another writer held the ledger's lock for longer than we wait."""
+
+
+class DamagedEvent(StoreError):
+    """A stored event cannot be decoded: its bytes were changed outside the ledger."""
+
+    def __init__(self, stream: str, version: int, problem: str) -> None:
+        super().__init__(
+            f"stored event {stream[:8]} version {version} cannot be read ({problem}); "
+            "`rumour verify` names every damaged event"
+        )
+        self.stream = stream
+        self.version = version

@@ -33,6 +33,8 @@ from rumour_ledger.ledger.errors import LedgerError
 from rumour_ledger.ledger.store import Store, no_ledger
 
 DIGEST_SCHEME = "rl1"
+# ASCII digits only (str.isdigit takes any script's), and few enough for any real ledger.
+DIGEST_COUNT = re.compile(r"[0-9]{1,19}")
 ZERO = bytes(32)
 HEX64 = re.compile(r"[0-9a-f]{64}")
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -345,11 +347,12 @@ def parse_digest(text: str) -> tuple[int, str]:
     if (
         len(parts) != 3
         or parts[0] != DIGEST_SCHEME
-        or not parts[1].isdigit()
+        or not DIGEST_COUNT.fullmatch(parts[1])
         or not HEX64.fullmatch(parts[2].lower())
     ):
+        shown = text.strip() if len(text.strip()) <= 100 else text.strip()[:100] + "..."
         raise LedgerError(
-            f"{text.strip()!r} is not a ledger digest: expected {DIGEST_SCHEME}:EVENTS:HEX, "
+            f"{shown!r} is not a ledger digest: expected {DIGEST_SCHEME}:EVENTS:HEX, "
             "as `rumour digest` prints it"
         )
     return int(parts[1]), parts[2].lower()

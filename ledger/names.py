@@ -1,4 +1,5 @@
-"""Normalised keys for human-typed names, so "Mbappé" and "mbappe " are one name."""
+"""Normalised keys for human-typed names, so "Mbappé" and "mbappe " are one name; and which
+characters a name may not hold because nobody can see them."""
 
 import unicodedata
 from functools import lru_cache
@@ -23,6 +24,26 @@ _FOLDS = str.maketrans(
         "ı": "i",
     }
 )
+
+
+# Format controls (zero-width space U+200B, byte-order mark U+FEFF, the bidi overrides such
+# as U+202E that reverse a table row), private-use code points and the Unicode line and
+# paragraph separators: invisible, or they move other text around. Kept: the joiners and
+# direction marks that spell words right in Persian, Indic scripts and emoji sequences.
+_UNSEEN_CATEGORIES = frozenset({"Cf", "Co", "Zl", "Zp"})
+_KEPT_FORMAT = frozenset("\u200c\u200d\u200e\u200f")
+
+
+def is_unseen(char: str) -> bool:
+    """True for one character a name may not hold: invisible or direction-changing."""
+    return char not in _KEPT_FORMAT and unicodedata.category(char) in _UNSEEN_CATEGORIES
+
+
+def first_unseen(text: str) -> str | None:
+    """The first invisible or direction-changing character of the text, if any."""
+    if text.isascii():
+        return None  # nearly every name: ASCII has none
+    return next((char for char in text if is_unseen(char)), None)
 
 
 @lru_cache(maxsize=1 << 16)  # the same clubs and outlets recur on almost every line

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from sqlalchemy import Connection, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections import calls as calls_model
 from rumour_ledger.projections import records as track
@@ -219,6 +220,9 @@ def weigh_move(conn: Connection, ref: RumourRef, moment: Moment, settings: Setti
     return Weighing(moment, found, evidence, rival, {}, settings)
 
 
+LONGEST_BOARD = 2**63 - 1
+
+
 def board(
     conn: Connection,
     moment: Moment,
@@ -230,11 +234,14 @@ def board(
     """Every rumoured move with its likelihood as of the moment, most likely first (only
     the `limit` most likely, if given)."""
     if status not in (*STATUSES, "all"):
-        raise ValueError(f"unknown status {status!r}")
+        raise InvalidClaim("status", f"unknown status {status!r}")
     if limit is not None and limit < 0:
-        raise ValueError(f"limit must be 0 or more, got {limit}")
-    if not 0.0 <= minimum <= 1.0:
-        raise ValueError(f"minimum must be between 0 and 1, got {minimum}")
+        raise InvalidClaim("limit", f"must be 0 or more, got {limit}")
+    if not 0.0 <= minimum <= 1.0:  # (false for NaN too)
+        raise InvalidClaim("min", f"must be a number from 0 to 1, got {minimum}")
+    if limit is not None:
+        # The databases bind 64-bit integers only; no board is longer than that anyway.
+        limit = min(limit, LONGEST_BOARD)
     # At a million events a board holds ~270,000 moves, none in a reference cycle.
     with no_cycle_collection():
         if moment.known_at is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.projections import records as track
 from rumour_ledger.projections import reliability
 from rumour_ledger.projections.board import Weighing, weigh, weigh_every_move
@@ -17,6 +18,19 @@ from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.scoring import summary
 
 OFFSETS = (90, 30, 7, 1)
+# A century before a resolution: further back, the day may not exist in the calendar.
+LONGEST_HORIZON_DAYS = 36_525
+
+
+def check_horizons(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    """Days before resolution to read the board at: 1 or more, at most a century."""
+    if not offsets or min(offsets) < 1:
+        raise InvalidClaim("horizon", "days before resolution must be 1 or more")
+    if max(offsets) > LONGEST_HORIZON_DAYS:
+        raise InvalidClaim(
+            "horizon", f"days before resolution must be at most {LONGEST_HORIZON_DAYS:,}"
+        )
+    return offsets
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +62,7 @@ def forecasts(
 ) -> list[Forecast]:
     """Every resolved rumour, at each offset before its resolution on which it was on the
     board (at least one claim published by then)."""
+    check_horizons(offsets)
     final = weigh_every_move(conn, moment, settings)
     wanted: dict[date, list[tuple[Any, track.Outcome, int]]] = {}
     for key, move in final.found.moves.items():

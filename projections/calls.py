@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.application import RumourLedger
@@ -476,11 +476,14 @@ def _changed_rumours(app: RumourLedger, start: int, end: int) -> set[str] | None
 
 def rebuild(engine: Engine) -> None:
     """Forget every call; the next catch-up works them all out again."""
-    with engine.begin() as conn:
-        conn.execute(delete(calls))
-        conn.execute(delete(record_days))
-        conn.execute(delete(standings))
-        conn.execute(delete(positions).where(positions.c.name == NAME))
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(calls))
+            conn.execute(delete(record_days))
+            conn.execute(delete(standings))
+            conn.execute(delete(positions).where(positions.c.name == NAME))
+    except DBAPIError as error:  # a read-only ledger, a full disk, a held lock
+        raise store_error(error) from None
 
 
 def scored_on_the_fly(

@@ -65,7 +65,7 @@ def draw_timeline(
     _legend_beside(ax)
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
@@ -105,13 +105,20 @@ def draw_reliability(scores: dict[str, Any], path: Path, title: str) -> None:
     ax.grid(alpha=0.3)
     _legend_beside(ax)
     fig.tight_layout()
-    fig.savefig(path)
+    _save(fig, path)
     plt.close(fig)
 
 
 def _legend_beside(ax: Any) -> None:
     """The legend to the right of the plot, where it can hide no data."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+
+
+def _save(fig: Any, path: Path) -> None:
+    """The picture to FILE atomically, never through a link into what it points at."""
+    from rumour_ledger.projections.output import write_atomically
+
+    write_atomically(path, lambda out: fig.savefig(out, format=path.suffix[1:].lower()))
 
 
 def _matplotlib() -> Any:

@@ -22,7 +22,7 @@ from rumour_ledger.ledger.aliases import Alias
 from rumour_ledger.ledger.application import DateAsISO
 from rumour_ledger.ledger.claims import move_label
 from rumour_ledger.ledger.domain import EVENT_BY_KIND, Rumour
-from rumour_ledger.ledger.errors import StoreError
+from rumour_ledger.ledger.errors import DamagedEvent, StoreError
 from rumour_ledger.ledger.names import name_key, optional_key
 
 Row = tuple[Any, ...]
@@ -203,12 +203,13 @@ class Batch:
             self.add(known_topic(topic), state, originator, position)
 
     def add_notification(self, notification: Notification, read: StateReader) -> None:
-        self.add(
-            notification.topic,
-            read(notification.state),
-            notification.originator_id.hex,  # type: ignore[union-attr]
-            notification.id,
-        )
+        stream = notification.originator_id.hex  # type: ignore[union-attr]
+        try:
+            state = read(notification.state)
+        except ValueError as error:  # bad JSON, or not UTF-8 (UnicodeDecodeError)
+            problem = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            raise DamagedEvent(stream, notification.originator_version, problem) from None
+        self.add(notification.topic, state, stream, notification.id)
 
 
 OPENED = Rumour.Opened.TOPIC

@@ -51,6 +51,12 @@ def parse_moment(as_of: str | None, known_at: str | None, today: date) -> Moment
         raise InvalidClaim("known-at", f"{known_at!r} is not an ISO timestamp") from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
+    try:
+        stamp.astimezone(UTC)  # the read models compare in UTC: it must exist there
+    except OverflowError:
+        raise InvalidClaim(
+            "known-at", f"{known_at!r} lies outside the years 1 to 9999 in UTC"
+        ) from None
     return Moment(day, stamp)
 
 

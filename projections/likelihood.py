@@ -96,6 +96,9 @@ class Resolution:
         return _fields_of(self)
 
 
+WEAKEST_PRIOR_STRENGTH = 0.01
+
+
 def _check_probability(name: str, value: float) -> None:
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
@@ -125,10 +128,15 @@ class Settings:
             _check_probability(f"reliabilities[{key!r}]", value)
         if not (math.isfinite(self.half_life_days) and self.half_life_days > 0):
             raise ValueError(f"half_life_days must be positive, got {self.half_life_days!r}")
-        for name in ("reliability_prior_strength", "horizon_days"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be positive, got {value!r}")
+        if not (math.isfinite(self.horizon_days) and self.horizon_days > 0):
+            raise ValueError(f"horizon_days must be positive, got {self.horizon_days!r}")
+        # Much weaker, and a perfect track record rounds to a reliability of exactly 1.
+        strength = self.reliability_prior_strength
+        if not (math.isfinite(strength) and strength >= WEAKEST_PRIOR_STRENGTH):
+            raise ValueError(
+                f"reliability_prior_strength must be at least {WEAKEST_PRIOR_STRENGTH}, "
+                f"got {strength!r}"
+            )
         # Below 1 a party to the move would count for less than a bystander.
         if not (math.isfinite(self.first_party_weight) and self.first_party_weight >= 1):
             raise ValueError(
