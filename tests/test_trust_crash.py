@@ -26,7 +26,9 @@ from rumour_ledger.projections.bootstrap import open_ledger
 LINES = 3_000
 RUMOURS = 40
 RANDOM_TRIALS = 10  # per store
-RUN = "import sys\nfrom cli.main import main\nsys.argv[0] = 'rumour'\n{hook}\nmain()\n"
+RUN = (
+    "import sys\nfrom rumour_ledger.cli.main import main\nsys.argv[0] = 'rumour'\n{hook}\nmain()\n"
+)
 
 # Kill the child inside the import's transaction: every row inserted, nothing committed.
 HOOK = """

@@ -472,7 +472,7 @@ def _without_root_bypass() -> None:
 
 def run_as_a_user(location: str, *args: str) -> subprocess.CompletedProcess:
     """The command line in a child process that file permissions apply to, even under root."""
-    code = "import sys\nfrom cli.main import main\nsys.argv[0] = 'rumour'\nmain()\n"
+    code = "import sys\nfrom rumour_ledger.cli.main import main\nsys.argv[0] = 'rumour'\nmain()\n"
     try:
         return subprocess.run(
             [PYTHON, "-c", code, "--db", location, *args],
