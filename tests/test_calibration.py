@@ -185,6 +185,8 @@ def test_the_score_command_prints_scores_and_draws_a_diagram(location, tmp_path)
 
 def test_score_on_a_ledger_with_nothing_resolved_says_so(location):
     runner = CliRunner()
+    made = runner.invoke(cli, ["--db", location, "import", "-"], input="")  # an empty ledger
+    assert made.exit_code == 0, made.output
     result = runner.invoke(cli, ["--db", location, "score", "--as-of", "2024-01-01"])
     assert result.exit_code == 0
     assert "no resolved rumour" in result.stdout

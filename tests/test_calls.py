@@ -14,6 +14,7 @@ from test_board import DEFAULTS, LAWS, START, ledger_lines, load
 from conftest import NOW
 from rumour_ledger.ledger.aliases import make_alias
 from rumour_ledger.ledger.claims import make_retraction
+from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.projections.aliases import names_in_force
 from rumour_ledger.projections.audit import league
 from rumour_ledger.projections.board import Moment, board, explain_rumour, timeline
@@ -442,5 +443,5 @@ def test_a_board_cut_to_its_top_moves_takes_any_day_and_any_half_life(ledger):
                 whole = board(conn, Moment(day), settings_then)
                 for limit in (1, 2):
                     assert board(conn, Moment(day), settings_then, limit=limit) == whole[:limit]
-        with pytest.raises(ValueError, match="minimum"):
+        with pytest.raises(InvalidClaim, match="from 0 to 1"):
             board(conn, Moment(date(2024, 3, 1)), DEFAULTS, "all", 1.5, limit=1)
