@@ -10,6 +10,7 @@ import click
 
 from rumour_ledger.cli.main import (
     Fraction,
+    clock_options,
     db_option,
     json_option,
     open_ledger_for,
@@ -310,7 +311,7 @@ def sparkline(points: list[dict[str, Any]], width: int = 60) -> str:
 
 
 @click.command()
-@moment_options
+@clock_options
 @json_option
 @db_option
 @click.pass_context
@@ -318,7 +319,6 @@ def conflicts(
     ctx: click.Context,
     as_of: str | None,
     known_at: str | None,
-    config: str | None,
     as_json: bool,
     db: str | None,
 ) -> None:

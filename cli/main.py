@@ -266,6 +266,20 @@ def db_option(func: F) -> F:
     return click.option("--db", "db", metavar="URL", help=DB_HELP)(func)
 
 
+def clock_options(func: F) -> F:
+    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
+    func = click.option(
+        "--known-at",
+        metavar="TIMESTAMP",
+        help="As the ledger held it then: entries recorded later are left out, and "
+        "retractions recorded later not yet applied (a bare date means the end of that "
+        "day, UTC).",
+    )(func)
+    return click.option(
+        "--as-of", metavar="DATE", help="Only entries published on or before DATE."
+    )(func)
+
+
 # How a read command prints its answer: chosen by one of these flags, defined once here.
 # The command sees `as_json` true for every machine format and hands its answer to
 # render.print_json, which writes the format chosen; --table forces the table for people.

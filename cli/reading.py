@@ -6,22 +6,8 @@ from typing import Any
 
 import click
 
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.main import clock_options, db_option, json_option, open_ledger_for
 from rumour_ledger.cli.render import print_json, print_table, short
-
-
-def clock_options(func: Any) -> Any:
-    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
-    func = click.option(
-        "--known-at",
-        metavar="TIMESTAMP",
-        help="As the ledger held it then: entries recorded later are left out, and "
-        "retractions recorded later not yet applied (a bare date means the end of that "
-        "day, UTC).",
-    )(func)
-    return click.option(
-        "--as-of", metavar="DATE", help="Only entries published on or before DATE."
-    )(func)
 
 
 def _clocks(ledger: Any, as_of: str | None, known_at: str | None) -> tuple[Any, Any]:
