@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     IntegrityError,
     PersistenceError,
@@ -35,6 +35,7 @@ from rumour_ledger.ledger.errors import (
     ImportFailed,
     LedgerBusy,
     LedgerError,
+    ReusedId,
     StoreError,
     UnknownEvent,
     UnknownName,
@@ -46,6 +47,9 @@ Clock = Callable[[], datetime]
 # Where a claim id lives, for retractions that name only the claim: answered by the
 # claims read model, which the wiring passes in.
 Locator = Callable[[uuid.UUID], uuid.UUID | None]
+# Which of these event ids the ledger already holds, and in which rumour: an import asks
+# once per chunk, so that no id is ever recorded for two entries.
+Holders = Callable[[list[uuid.UUID]], dict[uuid.UUID, uuid.UUID]]
 # The aliases in force (name key -> canonical key) for one kind, for the cycle check.
 AliasMap = Callable[[AliasKind], dict[str, str]]
 # Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
@@ -62,11 +66,13 @@ AGGREGATES_KEPT = 20_000
 
 class Where(Protocol):
     """Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds
-    it: a dict, or an import's Whereabouts."""
+    it, and the line it came on (0: in the ledger): an import's Whereabouts."""
 
     def get(self, claim: int, /) -> uuid.UUID | None: ...
 
-    def __setitem__(self, claim: int, rumour: uuid.UUID, /) -> None: ...
+    def first_use(self, claim: int, /) -> tuple[uuid.UUID, int] | None: ...
+
+    def place(self, claim: int, rumour: uuid.UUID, line: int, /) -> None: ...
 
 
 def write_error(error: BaseException) -> StoreError:
@@ -163,7 +169,6 @@ class ImportRun:
     where: Whereabouts = field(default_factory=Whereabouts)  # every claim so far
     names: dict[AliasKind, dict[str, str]] = field(default_factory=dict)
     absent: set[uuid.UUID] = field(default_factory=set)  # of this chunk: new rumours
-    snapshots: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     seen: int = 0
     added: int = 0
 
@@ -182,7 +187,12 @@ class RumourLedger(Application):
 
     # Fixes the names of the stored tables: never rename.
     name = "rumour"
-    snapshotting_intervals = {Rumour: 200}  # noqa: RUF012
+    # No snapshots are taken or read. A snapshot row is not sealed by the chain, so anyone
+    # who may insert one could make a rumour forget its claims; and for rumours of a few
+    # hundred events replaying them costs milliseconds (docs/performance.md). The table is
+    # still created, as older ledgers have it and the guards and grants name it.
+    is_snapshotting_enabled = True
+    snapshotting_intervals: ClassVar[dict[type, int]] = {}
 
     def __init__(
         self,
@@ -192,12 +202,19 @@ class RumourLedger(Application):
         user: str = "unknown",
         locate: Locator | None = None,
         aliases: AliasMap | None = None,
+        holders: Holders | None = None,
     ) -> None:
         super().__init__(env=env)
         self.clock = clock
         self.user = user
         self.locate = locate or (lambda _id: None)
+        self.holders = holders or (lambda _ids: {})
         self.aliases = aliases or (lambda _kind: {})
+
+    def construct_repository(self) -> Repository:
+        """The library's repository, told of no snapshot store: aggregates are always
+        rebuilt from their sealed events, and any row in the snapshots table is ignored."""
+        return Repository(event_store=self.events, snapshot_store=None)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -243,7 +260,8 @@ class RumourLedger(Application):
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
-            added = self._append(listed, file=file)
+            held = self.holders([e.id for e in listed if not isinstance(e.item, AliasEntry)])
+            added = self._append(listed, {k.int: v for k, v in held.items()}, file=file)
             return Imported(added=added, skipped=len(listed) - added)
         run = ImportRun(file=file, now=self.clock())
         stream = iter(entries)
@@ -263,17 +281,14 @@ class RumourLedger(Application):
             ) from None
         except PersistenceError as error:
             raise write_error(error) from None
-        try:
-            for rumour_id, version in run.snapshots:
-                self.take_snapshot(rumour_id, version)
-        except PersistenceError as error:
-            raise write_error(error) from None
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
         """The aliases in force (any later line may change them), and where the chunk's
         retractions of claims before the file live: asked before the write lock is taken."""
         run.names.update((kind, dict(self.aliases(kind))) for kind in AliasKind)
+        # Asked again under the lock, for what was recorded meanwhile (_import_chunk).
+        self._note_held(chunk, run.where)
         own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
         for entry in chunk:
             item = entry.item
@@ -284,21 +299,31 @@ class RumourLedger(Application):
 
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
+        self._note_held(chunk, run.where)
         touched: dict[uuid.UUID, Any] = {}
+        events: list[Any] = []
         for entry in chunk:
             aggregate, changed = self._apply_entry(
                 entry, run.aggregates, run.names, run.where, run.file, run.now, run.absent
             )
             run.added += changed
             touched.setdefault(aggregate.id, aggregate)
+            # Stored in the order of the lines, not rumour by rumour: export writes the log's
+            # order, so importing an export rebuilds the same log, and the same digest.
+            events.extend(aggregate.collect_events())
         run.seen += len(chunk)
         run.where.seal()
-        # Stored aggregate by aggregate, in the order first touched, as `save` stores them.
-        events = [event for aggregate in touched.values() for event in aggregate.collect_events()]
         if events:
             self.events.put(events)
-            run.snapshots.extend(self._due_snapshots(events, touched))
         run.touched(touched.values())
+
+    def _note_held(self, chunk: list[Entry], where: Where) -> None:
+        """Note the chunk's ids that the ledger already holds (line 0), so a line that reuses
+        one for another rumour is refused before anything is written."""
+        ids = [entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)]
+        for claim_id, rumour_id in self.holders(ids).items():
+            if where.first_use(claim_id.int) is None:
+                where.place(claim_id.int, rumour_id, 0)
 
     def _load_rumours(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         """The chunk's rumours not yet touched: loaded if stored, else noted as new."""
@@ -310,15 +335,6 @@ class RumourLedger(Application):
         for rumour_id in found:
             run.aggregates[rumour_id] = self.repository.get(rumour_id)
         run.absent = wanted - found
-
-    def _due_snapshots(
-        self, events: list[Any], aggregates: dict[uuid.UUID, Any]
-    ) -> Iterator[tuple[uuid.UUID, int]]:
-        """The snapshots `Application.save` would take after storing these events."""
-        for event in events:
-            interval = self.snapshotting_intervals.get(type(aggregates[event.originator_id]))
-            if interval is not None and event.originator_version % interval == 0:
-                yield event.originator_id, event.originator_version
 
     def rumour(self, rumour_id: uuid.UUID) -> Rumour | None:
         try:
@@ -336,11 +352,14 @@ class RumourLedger(Application):
         # since we loaded it; reload and apply again (idempotent by event id).
         now = self.clock()  # one recording moment for everything appended together
         for attempt in range(MAX_CONFLICT_RETRIES):
-            rumours, added = self._apply(entries, dict(known or {}), file, now)
+            where = Whereabouts()
+            for claim, rumour_id in (known or {}).items():
+                where[claim] = rumour_id
+            events, added = self._apply(entries, where, file, now)
             if not added:
                 return 0
             try:
-                self.save(*rumours.values())
+                self.save(*events)
             except IntegrityError:
                 # Back off a random while, so writers racing for one rumour take turns
                 # instead of colliding again at once (up to 64 ms).
@@ -357,13 +376,18 @@ class RumourLedger(Application):
         where: Where,
         file: str,
         now: datetime,
-    ) -> tuple[dict[uuid.UUID, Rumour | Alias], int]:
+    ) -> tuple[list[Any], int]:
+        """The new events, in the order of the entries (as an import stores them), and how
+        many entries added one."""
         aggregates: dict[uuid.UUID, Any] = {}
         names: dict[AliasKind, dict[str, str]] = {}
+        events: list[Any] = []
         added = 0
         for entry in entries:
-            added += self._apply_entry(entry, aggregates, names, where, file, now)[1]
-        return aggregates, added
+            aggregate, changed = self._apply_entry(entry, aggregates, names, where, file, now)
+            added += changed
+            events.extend(aggregate.collect_events())
+        return events, added
 
     def _apply_entry(
         self,
@@ -380,8 +404,15 @@ class RumourLedger(Application):
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
-            changed = self._apply_one(rumour, entry, now)
-            where[entry.id.int] = rumour.id
+            earlier = where.first_use(entry.id.int)
+            if earlier is not None and earlier[0] != rumour.id:
+                raise ReusedId(entry.id, _first_use(earlier[1]))
+            try:
+                changed = self._apply_one(rumour, entry, now)
+            except ReusedId:
+                raise ReusedId(entry.id, _first_use(earlier[1] if earlier else 0)) from None
+            if earlier is None:
+                where.place(entry.id.int, rumour.id, entry.line)
             return rumour, changed
         except LedgerError as error:
             if entry.line:
@@ -475,6 +506,10 @@ class RumourLedger(Application):
                 if line is not None:
                     yield line
             start = notifications[-1].id + 1
+
+
+def _first_use(line: int) -> str:
+    return f"first used on line {line}" if line else "already in the ledger"
 
 
 def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any] | None:

@@ -99,17 +99,41 @@ class Claim:
     @property
     def claim_id(self) -> uuid.UUID:
         """Derived from the content, so recording the same claim twice is a no-op."""
-        content = [
-            self.kind.value,
-            self.move.rumour_id.hex,
+        return claim_content_id(
+            self.kind,
+            self.move.rumour_id,
             self.source,
             self.cites,
             self.official,
-            self.published.isoformat(),
+            self.published,
             self.text,
             self.url,
-        ]
-        return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+        )
+
+
+def claim_content_id(
+    kind: Kind,
+    rumour_id: uuid.UUID,
+    source: str,
+    cites: str | None,
+    official: bool,
+    published: date,
+    text: str | None,
+    url: str | None,
+) -> uuid.UUID:
+    """The id a claim's content derives: what two claims share exactly when they say the
+    same thing, whatever ids they were given."""
+    content = [
+        kind.value,
+        rumour_id.hex,
+        source,
+        cites,
+        official,
+        published.isoformat(),
+        text,
+        url,
+    ]
+    return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +146,13 @@ class Retraction:
 
     @property
     def claim_id(self) -> uuid.UUID:
-        content = ["retraction", self.retracts.hex, self.reason]
-        return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+        return retraction_content_id(self.retracts, self.reason)
+
+
+def retraction_content_id(retracts: uuid.UUID, reason: str) -> uuid.UUID:
+    """The id a retraction's content derives (the claim withdrawn and why)."""
+    content = ["retraction", retracts.hex, reason]
+    return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
 
 
 def check_name(field: str, value: object) -> str:

@@ -9,8 +9,16 @@ from typing import Any, ClassVar
 from eventsourcing.domain import Aggregate, event
 
 from rumour_ledger.ledger.chain import GENESIS, seal
-from rumour_ledger.ledger.claims import Claim, Kind, Move, Retraction, Role
-from rumour_ledger.ledger.errors import AlreadyRetracted, UnknownEvent
+from rumour_ledger.ledger.claims import (
+    Claim,
+    Kind,
+    Move,
+    Retraction,
+    Role,
+    claim_content_id,
+    retraction_content_id,
+)
+from rumour_ledger.ledger.errors import AlreadyRetracted, ReusedId, UnknownEvent
 
 
 class Rumour(Aggregate):
@@ -49,6 +57,19 @@ class Rumour(Aggregate):
 
         def apply(self, aggregate: Rumour) -> None:
             aggregate.kinds[self.claim_id.hex] = self.KIND.value
+            aggregate.note_content(
+                self.claim_id,
+                claim_content_id(
+                    self.KIND,
+                    aggregate.id,
+                    self.source,
+                    self.cites,
+                    self.official,
+                    self.published,
+                    self.claim,
+                    self.url,
+                ),
+            )
             aggregate.head = self.digest
 
     class Reported(Claimed):
@@ -115,6 +136,9 @@ class Rumour(Aggregate):
         self.head = digest
         self.kinds: dict[str, str] = {}
         self.retracted: list[str] = []
+        # Claim id -> the id its content derives, only where the two differ (an id given
+        # in a file): one id may never name two different entries.
+        self.contents: dict[str, str] = {}
 
     @property
     def move(self) -> Move:
@@ -123,11 +147,24 @@ class Rumour(Aggregate):
     def holds(self, claim_id: uuid.UUID) -> bool:
         return claim_id.hex in self.kinds
 
+    def note_content(self, claim_id: uuid.UUID, content_id: uuid.UUID) -> None:
+        if content_id != claim_id:
+            self.contents[claim_id.hex] = content_id.hex
+
+    def holds_same(self, claim_id: uuid.UUID, content_id: uuid.UUID) -> bool:
+        """Whether this id is recorded here, for this very content; ReusedId if it is
+        recorded for another (an identical line again is a skip, a different one is not)."""
+        if not self.holds(claim_id):
+            return False
+        if self.contents.get(claim_id.hex, claim_id.hex) != content_id.hex:
+            raise ReusedId(claim_id)
+        return True
+
     def record(
         self, claim: Claim, recorded_by: str, recorded_at: datetime, claim_id: uuid.UUID
     ) -> bool:
-        """Append a claim; False if a claim with this id is already recorded."""
-        if self.holds(claim_id):
+        """Append a claim; False if this claim is already recorded under this id."""
+        if self.holds_same(claim_id, claim.claim_id):
             return False
         event_class = EVENT_BY_KIND[claim.kind]
         fields: dict[str, Any] = {
@@ -152,7 +189,7 @@ class Rumour(Aggregate):
         claim_id: uuid.UUID,
     ) -> bool:
         """Withdraw a claim of this rumour; False if this retraction is already recorded."""
-        if self.holds(claim_id):
+        if self.holds_same(claim_id, retraction.claim_id):
             return False
         self.check_retractable(retraction.retracts)
         fields: dict[str, Any] = {
@@ -188,6 +225,7 @@ class Rumour(Aggregate):
         timestamp: datetime,
     ) -> None:
         self.kinds[claim_id.hex] = Kind.RETRACTION.value
+        self.note_content(claim_id, retraction_content_id(retracts, reason))
         self.retracted.append(retracts.hex)
         self.head = digest
 

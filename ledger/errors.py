@@ -47,6 +47,14 @@ class AlreadyRetracted(LedgerError):
     """A retraction names an event that was retracted before."""
 
 
+class ReusedId(LedgerError):
+    """An event id already names another claim or retraction: one id, one entry, ever."""
+
+    def __init__(self, claim_id: object, first_use: str = "in the ledger") -> None:
+        super().__init__(f"id {claim_id} is already used by another entry ({first_use})")
+        self.claim_id = claim_id
+
+
 class ImportFailed(LedgerError):
     """A line of an interchange file is wrong; nothing of the file was stored."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from rumour_ledger.ledger.aliases import make_alias, make_unalias
 from rumour_ledger.ledger.application import Entry
@@ -57,11 +57,18 @@ FIELDS_BY_TYPE = {
 _ALLOWED = {kind: frozenset(fields) for kind, fields in FIELDS_BY_TYPE.items()}
 
 
+# The longest line read, its newline included: far above any real claim (whose text is at
+# most 10,000 characters), and small enough that a hostile line costs 1 MiB, not its size.
+MAX_LINE = 1 << 20
+
+
 def read_entries(
-    lines: Iterable[bytes], file: str, *, today: date, now: datetime
+    lines: Iterable[bytes] | BinaryIO, file: str, *, today: date, now: datetime
 ) -> Iterator[Entry]:
     """Parse every line, naming file, line and field for the first thing that is wrong."""
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(_bounded(lines), start=1):
+        if len(raw) > MAX_LINE:
+            raise ImportFailed(file, number, f"line is longer than 1 MiB ({MAX_LINE:,} bytes)")
         text = _decode(raw, number, file)
         if not text.strip():
             continue
@@ -71,6 +78,17 @@ def read_entries(
             raise ImportFailed(file, number, f"field {error}") from None
         except ValueError as error:
             raise ImportFailed(file, number, str(error)) from None
+
+
+def _bounded(lines: Iterable[bytes] | BinaryIO) -> Iterator[bytes]:
+    """The lines of a stream, each read up to one byte past the cap (iterating a file would
+    read a line whole, however long); other iterables of lines are already in memory."""
+    readline = getattr(lines, "readline", None)
+    if readline is None:
+        yield from lines
+        return
+    while line := readline(MAX_LINE + 1):
+        yield line
 
 
 def _decode(raw: bytes, number: int, file: str) -> str:
@@ -114,12 +132,31 @@ def _load(text: str) -> dict[str, Any]:
     if _too_deep(text):
         raise ValueError(f"not valid here: JSON nested more than {MAX_DEPTH} deep")
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(value, dict):
         raise ValueError(f"expected a JSON object, got {type(value).__name__}")
     return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: with a key given twice, which one the line
+    meant is unknowable (json would keep the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise InvalidClaim(_shown(key), "given twice")
+            seen.add(key)
+    return obj
+
+
+def _shown(key: str) -> str:
+    """A key is the user's text: shown quoted unless plainly printable."""
+    plain = key.isprintable() and not any(c.isspace() for c in key)
+    return key if plain and key else repr(key)
 
 
 def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 0) -> Entry:
@@ -129,10 +166,7 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
         raise InvalidClaim("type", f"{kind!r} is not one of {', '.join(TYPES)}")
     unknown = sorted(obj.keys() - _ALLOWED[kind])
     if unknown:
-        # A key is the user's text: shown quoted unless plainly printable.
-        plain = unknown[0].isprintable() and not any(c.isspace() for c in unknown[0])
-        name = unknown[0] if plain and unknown[0] else repr(unknown[0])
-        raise InvalidClaim(name, f"unknown field for a {kind}")
+        raise InvalidClaim(_shown(unknown[0]), f"unknown field for a {kind}")
     if kind == "alias":
         item: Any = make_alias(obj.get("kind"), obj.get("name"), obj.get("canonical"))
     elif kind == "unalias":

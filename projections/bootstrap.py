@@ -50,6 +50,10 @@ class Ledger:
     app: RumourLedger
     closed: bool = False
     _engine: Engine | None = field(default=None, repr=False)
+    # Claim ids of events past the claims read model's position, and the last event read.
+    _unprojected: tuple[int, dict[uuid.UUID, uuid.UUID]] = field(
+        default_factory=lambda: (0, {}), repr=False
+    )
 
     @property
     def engine(self) -> Engine:
@@ -89,6 +93,32 @@ class Ledger:
 
         with self.reading() as conn:
             return locate_claim(conn, claim_id)
+
+    def claim_holders(self, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Which of these ids the ledger holds, and in which rumour: the claims read model,
+        as it stands, and the events recorded after its position. Nothing is written, so an
+        import may ask while it holds the write lock (on SQLite a catch-up would wait for it)."""
+        from rumour_ledger.projections import claims as claims_model
+        from rumour_ledger.projections.views import claim_holders
+
+        with self.engine.connect() as conn:
+            found = claim_holders(conn, claim_ids)
+            position = claims_model.position(conn)
+        if self._unprojected[0] < position:  # the read model moved on: start afresh
+            self._unprojected = (position, {})
+        seen_to, held = self._unprojected
+        # Read once, kept for the next chunk's question: an import asks once per chunk.
+        start = seen_to + 1
+        while notifications := self.app.recorder.select_notifications(start, 1_000):
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                claim_id = getattr(event, "claim_id", None)
+                if claim_id is not None:
+                    held[claim_id] = event.originator_id
+            start = notifications[-1].id + 1
+        self._unprojected = (start - 1, held)
+        found.update((claim_id, held[claim_id]) for claim_id in claim_ids if claim_id in held)
+        return found
 
     def alias_map(self, kind: AliasKind) -> dict[str, str]:
         from rumour_ledger.projections.aliases import alias_map
@@ -138,6 +168,7 @@ def open_ledger(
             clock=clock,
             user=user or os_user(),
             locate=lambda claim_id: ledger_box[0].locate(claim_id),
+            holders=lambda claim_ids: ledger_box[0].claim_holders(claim_ids),
             aliases=lambda kind: ledger_box[0].alias_map(kind),
         )
     except LedgerError:

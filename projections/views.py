@@ -291,6 +291,20 @@ def locate_claim(conn: Connection, claim_id: uuid.UUID) -> uuid.UUID | None:
     return None if row is None else uuid.UUID(row.rumour_id)
 
 
+def claim_holders(conn: Connection, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Which of these claim and retraction ids the read model holds, and in which rumour."""
+    found: dict[uuid.UUID, uuid.UUID] = {}
+    wanted = sorted({claim_id.hex for claim_id in claim_ids})
+    for start in range(0, len(wanted), 1_000):  # well inside every driver's parameter limit
+        rows = conn.execute(
+            select(claims.c.id, claims.c.rumour_id).where(
+                claims.c.id.in_(wanted[start : start + 1_000])
+            )
+        )
+        found.update((uuid.UUID(row.id), uuid.UUID(row.rumour_id)) for row in rows)
+    return found
+
+
 def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     """A full event id from a unique prefix of at least four hex digits."""
     prefix = text.strip().replace("-", "").lower()

@@ -228,3 +228,22 @@ def test_a_retraction_cannot_itself_be_retracted():
 def test_a_retraction_needs_a_reason():
     with pytest.raises(InvalidClaim, match="reason"):
         make_retraction(str(uuid.uuid4()), "  ", "2025-01-01", TODAY)
+
+
+def test_a_used_id_takes_its_own_claim_again_but_no_other():
+    from rumour_ledger.ledger.errors import ReusedId
+
+    rumour = Rumour.open(alonso_to_real(), "desk", NOW)
+    given = uuid.uuid4()  # an id from a file, not derived from the content
+    assert rumour.record(sport_report(), "desk", NOW, given)
+    assert not rumour.record(sport_report(), "desk", NOW, given)
+    with pytest.raises(ReusedId):
+        rumour.record(sport_report(source="Marca"), "desk", NOW, given)
+    retraction = make_retraction(str(given), "misread", TODAY, TODAY)
+    with pytest.raises(ReusedId):
+        rumour.retract(retraction, "desk", NOW, given)
+    replayed = Rumour.open(alonso_to_real(), "desk", NOW)
+    for event in rumour.collect_events()[1:]:
+        event.mutate(replayed)
+    with pytest.raises(ReusedId):
+        replayed.record(sport_report(source="Marca"), "desk", NOW, given)

@@ -90,3 +90,44 @@ def test_broken_lines_are_named(raw, message):
     with pytest.raises(ImportFailed) as caught:
         parse(raw)
     assert str(caught.value).startswith(message)
+
+
+def test_a_key_given_twice_is_refused_naming_it():
+    text = json.dumps(GOOD)[:-1] + ', "source": "Marca"}'
+    with pytest.raises(ImportFailed, match=r"^in\.jsonl:2: field source: given twice$"):
+        parse((json.dumps(GOOD) + "\n" + text + "\n").encode())
+
+
+class Endless(io.RawIOBase):
+    """A stream of one line that never ends, counting what was read from it."""
+
+    def __init__(self) -> None:
+        self.read_so_far = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        buffer[:] = b"x" * len(buffer)
+        self.read_so_far += len(buffer)
+        return len(buffer)
+
+
+def test_a_line_longer_than_the_cap_is_refused_without_reading_it_whole():
+    from rumour_ledger.ledger.interchange import MAX_LINE
+
+    endless = Endless()
+    stream = io.BufferedReader(endless)
+    with pytest.raises(ImportFailed, match=r"^in\.jsonl:1: line is longer than 1 MiB"):
+        list(read_entries(stream, "in.jsonl", today=TODAY, now=NOW))
+    assert endless.read_so_far < 2 * MAX_LINE
+
+
+def test_a_line_just_under_the_cap_is_read():
+    from rumour_ledger.ledger.interchange import MAX_LINE
+
+    line = json.dumps(GOOD)
+    padded = line + " " * (MAX_LINE - len(line) - 1) + "\n"
+    assert len(padded) == MAX_LINE
+    (entry,) = parse(padded.encode())
+    assert entry.item.source == "SPOX"

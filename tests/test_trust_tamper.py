@@ -294,8 +294,10 @@ def tamper_and_commit(location: str, how: str) -> tuple[str, int]:
             row = next(r for r in rows[1:] if r[2] > 1 and r is not last_of_streams(rows)[r[1]])
             db.execute(f"DELETE FROM {db.events} WHERE {db.position} = ?", (row[0],))
         elif how == "forge":
+            # Another stream's sealed event, appended to this one: its seal cannot fit.
+            copied = next(r for r in rows if r[1] != row[1] and r[2] > 1)
             version = last_of_streams(rows)[row[1]][2] + 1
-            insert(db, row[1], version, rows[1][3], rows[1][4])
+            insert(db, row[1], version, copied[3], copied[4])
             row = (None, row[1], version)
         db.commit()
     return row[1], row[2]

@@ -41,3 +41,16 @@ def test_a_sealed_chunk_keeps_its_claims_out_of_the_dict():
     assert where.recent == {}
     assert [where.get(claim) for claim in claims] == [rumour] * 1000
     assert where.get(uuid.uuid4().int) is None
+
+
+def test_the_first_use_of_an_id_keeps_its_line_across_chunks():
+    where = Whereabouts()
+    rumour = uuid.uuid4()
+    claims = [uuid.uuid4().int for _ in range(100)]
+    for line, claim in enumerate(claims, start=1):
+        where.place(claim, rumour, line)
+    where.seal()
+    assert [where.first_use(claim) for claim in claims] == [
+        (rumour, line) for line in range(1, 101)
+    ]
+    assert where.first_use(uuid.uuid4().int) is None
