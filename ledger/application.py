@@ -537,10 +537,14 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
             "date": event.published.isoformat(),
             **recorded,
         }
+    move = moves[event.originator_id]
     return {
         "type": event.KIND.value,
         "id": str(event.claim_id),
-        **moves[event.originator_id],
+        **move,
+        # The claim's own role, in the move's place among the keys; one stored before
+        # claims kept a role has none and reads as its rumour's.
+        "role": event.role or move["role"],
         "source": event.source,
         "cites": event.cites,
         "official": event.official,

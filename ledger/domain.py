@@ -53,6 +53,9 @@ class Rumour(Aggregate):
         url: str | None
         recorded_by: str
         digest: str
+        # The role the claim's own line or command gave. Events stored before claims kept
+        # their role have none: the class default None, which readers take as the rumour's.
+        role: str | None = None
         KIND: ClassVar[Kind]
 
         def apply(self, aggregate: Rumour) -> None:
@@ -176,6 +179,7 @@ class Rumour(Aggregate):
             "claim": claim.text,
             "url": claim.url,
             "recorded_by": recorded_by,
+            "role": claim.move.role.value,
         }
         digest = self._seal(event_class.TOPIC, recorded_at, fields)
         self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)

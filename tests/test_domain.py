@@ -179,6 +179,7 @@ def test_each_event_is_sealed_and_chained_to_the_one_before():
             "claim": None,
             "url": None,
             "recorded_by": "tester",
+            "role": claim.move.role.value,  # sealed with the claim: it is the claim's own
         },
     )
     assert reported.digest == expected

@@ -84,6 +84,15 @@ def test_export_import_export_is_the_identity_and_reimport_adds_nothing(
         added = import_lines(first, source_lines).added
         exported = export_lines(first)
         assert len(exported) == added
+        # An import never rewrites a field a line gave: each claim keeps its own line's role
+        # (the first of identical claims, as the others are skipped).
+        data = io.BytesIO("".join(line + "\n" for line in source_lines).encode("utf-8"))
+        first_roles: dict[str, str] = {}
+        for entry in read_entries(data, "g", today=first.app.today, now=first.app.clock()):
+            first_roles.setdefault(str(entry.id), entry.item.move.role.value)
+        assert [json.loads(line)["role"] for line in exported] == [
+            first_roles[json.loads(line)["id"]] for line in exported
+        ]
 
         assert import_lines(second, exported).added == added
         assert export_lines(second) == exported
