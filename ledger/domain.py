@@ -13,9 +13,11 @@ from rumour_ledger.ledger.claims import (
     Claim,
     Kind,
     Move,
+    Recasting,
     Retraction,
     Role,
     claim_content_id,
+    recast_id,
     retraction_content_id,
 )
 from rumour_ledger.ledger.errors import AlreadyRetracted, ReusedId, UnknownEvent
@@ -96,6 +98,16 @@ class Rumour(Aggregate):
         recorded_by: str
         digest: str
 
+    class Recast(Aggregate.Event):
+        """The role the rumour is shown with, corrected from now on; no claim changes."""
+
+        TOPIC = "rumour-ledger:Rumour.Recast"
+        event_id: uuid.UUID
+        role: str
+        reason: str
+        recorded_by: str
+        digest: str
+
     @classmethod
     def open(cls, move: Move, recorded_by: str, recorded_at: datetime) -> Rumour:
         """A new rumour for a move never seen before; its id is the move's own."""
@@ -142,6 +154,7 @@ class Rumour(Aggregate):
         # Claim id -> the id its content derives, only where the two differ (an id given
         # in a file): one id may never name two different entries.
         self.contents: dict[str, str] = {}
+        self.recasts: list[str] = []  # the ids of its recasts
 
     @property
     def move(self) -> Move:
@@ -207,6 +220,29 @@ class Rumour(Aggregate):
         self._retracted(timestamp=recorded_at, digest=digest, **fields)
         return True
 
+    def recast(
+        self,
+        recasting: Recasting,
+        recorded_by: str,
+        recorded_at: datetime,
+        event_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Show the rumour with another role from now on; False if it already has that role,
+        or this very recast is recorded (an import of an export)."""
+        if event_id is not None and event_id.hex in self.recasts:
+            return False
+        if self.role == recasting.role.value:
+            return False
+        fields: dict[str, Any] = {
+            "event_id": event_id or recast_id(self.id, recasting.role, self.version + 1),
+            "role": recasting.role.value,
+            "reason": recasting.reason,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(self.Recast.TOPIC, recorded_at, fields)
+        self._recast(timestamp=recorded_at, digest=digest, **fields)
+        return True
+
     def check_retractable(self, claim_id: uuid.UUID) -> None:
         kind = self.kinds.get(claim_id.hex)
         if kind is None or kind == Kind.RETRACTION:
@@ -231,6 +267,20 @@ class Rumour(Aggregate):
         self.kinds[claim_id.hex] = Kind.RETRACTION.value
         self.note_content(claim_id, retraction_content_id(retracts, reason))
         self.retracted.append(retracts.hex)
+        self.head = digest
+
+    @event(Recast)
+    def _recast(
+        self,
+        event_id: uuid.UUID,
+        role: str,
+        reason: str,
+        recorded_by: str,
+        digest: str,
+        timestamp: datetime,
+    ) -> None:
+        self.role = role
+        self.recasts.append(event_id.hex)
         self.head = digest
 
 
