@@ -411,7 +411,7 @@ class RumourLedger(Application):
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
             if isinstance(entry.item, Recasting):
-                return self._apply_recast(entry, entry.item, aggregates, now, absent)
+                return self._apply_recast(entry, entry.item, aggregates, where, now, absent)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
             earlier = where.first_use(entry.id.int)
             if earlier is not None and earlier[0] != rumour.id:
@@ -467,10 +467,17 @@ class RumourLedger(Application):
         entry: Entry,
         item: Recasting,
         aggregates: dict[uuid.UUID, Any],
+        where: Where,
         now: datetime,
         absent: set[uuid.UUID] | frozenset[uuid.UUID],
     ) -> tuple[Rumour, bool]:
         """Recast a rumour already recorded (here, or earlier in the same import)."""
+        if entry.event_id is not None:
+            # One id, one entry: a recast given a claim's id (of this file or the ledger)
+            # would be stored, and verify would then find the id twice.
+            earlier = where.first_use(entry.event_id.int)
+            if earlier is not None or self.holders([entry.event_id]):
+                raise ReusedId(entry.event_id, _first_use(earlier[1] if earlier else 0))
         rumour_id = item.move.rumour_id
         rumour = aggregates.get(rumour_id)
         if rumour is None and rumour_id not in absent:

@@ -231,6 +231,8 @@ class Rumour(Aggregate):
         or this very recast is recorded (an import of an export)."""
         if event_id is not None and event_id.hex in self.recasts:
             return False
+        if event_id is not None and self.holds(event_id):
+            raise ReusedId(event_id)
         if self.role == recasting.role.value:
             return False
         fields: dict[str, Any] = {

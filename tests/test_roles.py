@@ -190,6 +190,29 @@ def test_a_recast_line_in_a_file_recasts_and_an_unknown_rumour_stores_nothing(le
     assert len(exported(ledger)) == 2
 
 
+def test_a_recast_line_with_the_id_of_a_claim_stores_nothing(ledger, location):
+    import_text(ledger, line(role="player") + "\n")
+    claim_id = exported(ledger)[0]["id"]
+    recast = {
+        "type": "recast",
+        "id": claim_id,
+        "subject": "Xabi Alonso",
+        "from": "Bayer Leverkusen",
+        "to": "Real Madrid",
+        "role": "coach",
+        "reason": "wrong role",
+    }
+    with pytest.raises(ImportFailed, match="already used by another entry"):
+        import_text(ledger, json.dumps(recast) + "\n")
+    in_file = line(role="player", source="Bild", id="6fd07a73-0000-4000-8000-000000000001")
+    with pytest.raises(ImportFailed, match="first used on line 1"):
+        import_text(
+            ledger, in_file + "\n" + json.dumps({**recast, "id": json.loads(in_file)["id"]})
+        )
+    assert len(exported(ledger)) == 1
+    assert verify_store(open_store(location)).ok
+
+
 def test_a_recast_coach_no_longer_ends_another_coachs_move_and_catch_up_equals_rebuild(
     ledger,
 ):
