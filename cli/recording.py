@@ -192,7 +192,7 @@ def recast(
 
     Example:
 
-        rumour recast "Xabi Alonso -> Real Madrid" --role coach --reason "he is the coach"
+        rumour recast "Xabi Alonso -> Real Madrid" --role coach --reason "not a player"
     """
     from rumour_ledger.ledger.claims import make_recasting
     from rumour_ledger.projections.views import find_rumour

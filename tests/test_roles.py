@@ -279,3 +279,6 @@ def test_rumour_recast_records_a_recast_once_and_refuses_an_unknown_rumour(ledge
     listed = rumour(location, "list", "--json")
     assert listed.exit_code == 0, listed.output
     assert [row["role"] for row in json.loads(listed.stdout)] == ["coach"]
+    board = rumour(location, "board", "--json")
+    assert board.exit_code == 0, board.output
+    assert [row["role"] for row in json.loads(board.stdout)] == ["coach"]

@@ -145,6 +145,12 @@ def test_the_event_types_verify_knows_are_the_domains(ledger):
         "published",
         "recorded_by",
     )
+    assert types["rumour-ledger:Rumour.Recast"].sealed == (
+        "event_id",
+        "role",
+        "reason",
+        "recorded_by",
+    )
     assert types["rumour-ledger:Rumour.Opened"].creates
     assert not types["rumour-ledger:Rumour.Denied"].creates
 
