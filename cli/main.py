@@ -78,7 +78,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "export": LazyCommand(
         "rumour_ledger.cli.transfer",
         "export",
-        "Write every claim, retraction and alias as JSON Lines, in recorded order.",
+        "Write every claim, retraction, alias and recast as JSON Lines, in recorded order.",
     ),
     "help": LazyCommand(
         "rumour_ledger.cli.guide", "help_", "Show the help of rumour, or of one of its commands."
@@ -105,6 +105,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "rumour_ledger.cli.recording",
         "report",
         "Record that a source reports a move as on or advancing.",
+    ),
+    "recast": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "recast",
+        "Correct the role a rumour is shown with (recorded as an event; no claim changes).",
     ),
     "retract": LazyCommand(
         "rumour_ledger.cli.recording",

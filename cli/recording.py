@@ -1,4 +1,4 @@
-"""Commands that append to the ledger: report, deny, confirm and retract."""
+"""Commands that append to the ledger: report, deny, confirm, retract and recast."""
 
 from __future__ import annotations
 
@@ -168,3 +168,41 @@ def retract(
     click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+
+
+@click.command()
+@click.argument("rumour")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(ROLES),
+    help="The role the rumour should be shown with.",
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why the role shown is wrong.")
+@recorder_option
+@db_option
+@click.pass_context
+def recast(
+    ctx: click.Context, rumour: str, role: str, reason: str, recorded_by: str | None, db: str | None
+) -> None:
+    """Correct the role a rumour is shown with (recorded as an event; no claim changes).
+
+    RUMOUR is a short id or text, as for `rumour show`. Each claim keeps the role it was
+    recorded with; the rumour is shown with the latest recast's role from now on.
+
+    Example:
+
+        rumour recast "Xabi Alonso -> Real Madrid" --role coach --reason "not a player"
+    """
+    from rumour_ledger.ledger.claims import make_recasting
+    from rumour_ledger.projections.views import find_rumour
+
+    with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
+        with ledger.reading() as conn:
+            ref = find_rumour(conn, rumour)
+        recasting = make_recasting(ref.subject, ref.from_, ref.to, role, reason)
+        added = ledger.app.recast(recasting)
+    if not added:
+        click.echo(f"already {role}: nothing added", err=True)
+        return
+    click.echo(f"{safe(ref.label)}: now shown as {role}")

@@ -73,7 +73,7 @@ def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-d
 @db_option
 @click.pass_context
 def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> None:
-    """Write every claim, retraction and alias as JSON Lines, in recorded order.
+    """Write every claim, retraction, alias and recast as JSON Lines, in recorded order.
 
     Writes to FILE (replaced only once complete) or to standard output. With
     --format csv, writes the claims as a table for spreadsheets instead.

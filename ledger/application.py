@@ -32,7 +32,7 @@ from rumour_ledger.ledger.aliases import (
     check_no_cycle,
 )
 from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
-from rumour_ledger.ledger.claims import Claim, Kind, Retraction
+from rumour_ledger.ledger.claims import Claim, Kind, Recasting, Retraction
 from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.errors import (
     DamagedEvent,
@@ -58,7 +58,9 @@ Holders = Callable[[list[uuid.UUID]], dict[uuid.UUID, uuid.UUID]]
 AliasMap = Callable[[AliasKind], dict[str, str]]
 # Writers racing for one rumour can lose many times in a row (8 at once: 45 seen).
 MAX_CONFLICT_RETRIES = 200
-AliasEntry = AliasDeclaration | AliasRemoval
+# Entries whose event ids come from their own stream, not from the claims they name: no
+# claim id of the ledger is ever theirs.
+StreamEntry = AliasDeclaration | AliasRemoval | Recasting
 # Entries an import applies and writes at a time: one existence query and one insert per
 # chunk, and memory for one chunk's events rather than the whole file's.
 IMPORT_CHUNK = 5_000
@@ -132,9 +134,10 @@ class DateAsISO(Transcoding):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One thing to record: a claim or a retraction, with who and when if already known."""
+    """One thing to record: a claim, retraction, alias change or recast, with who and when
+    if already known."""
 
-    item: Claim | Retraction | AliasDeclaration | AliasRemoval
+    item: Claim | Retraction | AliasDeclaration | AliasRemoval | Recasting
     event_id: uuid.UUID | None = None
     recorded_by: str | None = None
     recorded_at: datetime | None = None
@@ -142,8 +145,8 @@ class Entry:
 
     @property
     def id(self) -> uuid.UUID:
-        if isinstance(self.item, AliasDeclaration | AliasRemoval):
-            raise TypeError("alias events take their ids from their stream")
+        if isinstance(self.item, StreamEntry):
+            raise TypeError("alias and recast events take their ids from their stream")
         return self.event_id or self.item.claim_id
 
 
@@ -272,6 +275,10 @@ class RumourLedger(Application):
         """Make a name stand only for itself again; False if it already does."""
         return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
 
+    def recast(self, recasting: Recasting, recorded_by: str | None = None) -> bool:
+        """Show a rumour with another role from now on; False if it already has that role."""
+        return bool(self._append([Entry(recasting, recorded_by=recorded_by)]))
+
     def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
 
@@ -285,7 +292,7 @@ class RumourLedger(Application):
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
-            held = self.holders([e.id for e in listed if not isinstance(e.item, AliasEntry)])
+            held = self.holders([e.id for e in listed if not isinstance(e.item, StreamEntry)])
             added = self._append(listed, {k.int: v for k, v in held.items()}, file=file)
             return Imported(added=added, skipped=len(listed) - added)
         run = ImportRun(file=file, now=self.clock())
@@ -314,7 +321,7 @@ class RumourLedger(Application):
         run.names.update((kind, dict(self.aliases(kind))) for kind in AliasKind)
         # Asked again under the lock, for what was recorded meanwhile (_import_chunk).
         self._note_held(chunk, run.where)
-        own = {entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)}
+        own = {entry.id for entry in chunk if not isinstance(entry.item, StreamEntry)}
         for entry in chunk:
             item = entry.item
             if isinstance(item, Retraction) and item.retracts not in own:
@@ -345,7 +352,7 @@ class RumourLedger(Application):
     def _note_held(self, chunk: list[Entry], where: Where) -> None:
         """Note the chunk's ids that the ledger already holds (line 0), so a line that reuses
         one for another rumour is refused before anything is written."""
-        ids = [entry.id for entry in chunk if not isinstance(entry.item, AliasEntry)]
+        ids = [entry.id for entry in chunk if not isinstance(entry.item, StreamEntry)]
         for claim_id, rumour_id in self.holders(ids).items():
             if where.first_use(claim_id.int) is None:
                 where.place(claim_id.int, rumour_id, 0)
@@ -428,6 +435,8 @@ class RumourLedger(Application):
         try:
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
+            if isinstance(entry.item, Recasting):
+                return self._apply_recast(entry, entry.item, aggregates, where, now, absent)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
             earlier = where.first_use(entry.id.int)
             if earlier is not None and earlier[0] != rumour.id:
@@ -478,6 +487,32 @@ class RumourLedger(Application):
         aggregates[item.alias_id] = alias
         return alias, changed
 
+    def _apply_recast(
+        self,
+        entry: Entry,
+        item: Recasting,
+        aggregates: dict[uuid.UUID, Any],
+        where: Where,
+        now: datetime,
+        absent: set[uuid.UUID] | frozenset[uuid.UUID],
+    ) -> tuple[Rumour, bool]:
+        """Recast a rumour already recorded (here, or earlier in the same import)."""
+        if entry.event_id is not None:
+            # One id, one entry: a recast given a claim's id (of this file or the ledger)
+            # would be stored, and verify would then find the id twice.
+            earlier = where.first_use(entry.event_id.int)
+            if earlier is not None or self.holders([entry.event_id]):
+                raise ReusedId(entry.event_id, _first_use(earlier[1] if earlier else 0))
+        rumour_id = item.move.rumour_id
+        rumour = aggregates.get(rumour_id)
+        if rumour is None and rumour_id not in absent:
+            rumour = self.rumour(rumour_id)
+        if rumour is None:
+            raise UnknownEvent(f"no rumour {item.move.label!r} in the ledger")
+        aggregates[rumour_id] = rumour
+        changed = rumour.recast(item, self._who(entry), entry.recorded_at or now, entry.event_id)
+        return rumour, changed
+
     def _alias(self, alias_id: uuid.UUID) -> Alias | None:
         try:
             return self.repository.get(alias_id)
@@ -518,7 +553,8 @@ class RumourLedger(Application):
         return entry.recorded_by or self.user
 
     def export_entries(self, batch: int = 5_000) -> Iterator[dict[str, Any]]:
-        """Every claim and retraction in the order it was recorded, as interchange objects."""
+        """Every claim, retraction, alias and recast in the order it was recorded, as
+        interchange objects."""
         moves: dict[uuid.UUID, dict[str, Any]] = {}
         start = 1
         while True:
@@ -553,6 +589,18 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
         "recorded_by": event.recorded_by,
         "recorded_at": event.timestamp.astimezone(UTC).isoformat(),
     }
+    if isinstance(event, Rumour.Recast):
+        move = moves[event.originator_id]
+        return {
+            "type": "recast",
+            "id": str(event.event_id),
+            "subject": move["subject"],
+            "from": move["from"],
+            "to": move["to"],
+            "role": event.role,
+            "reason": event.reason,
+            **recorded,
+        }
     if isinstance(event, Rumour.Retracted):
         return {
             "type": Kind.RETRACTION.value,
@@ -562,10 +610,14 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
             "date": event.published.isoformat(),
             **recorded,
         }
+    move = moves[event.originator_id]
     return {
         "type": event.KIND.value,
         "id": str(event.claim_id),
-        **moves[event.originator_id],
+        **move,
+        # The claim's own role, in the move's place among the keys; one stored before
+        # claims kept a role has none and reads as its rumour's.
+        "role": event.role or move["role"],
         "source": event.source,
         "cites": event.cites,
         "official": event.official,

@@ -156,6 +156,22 @@ def retraction_content_id(retracts: uuid.UUID, reason: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
 
 
+@dataclass(frozen=True, slots=True)
+class Recasting:
+    """A correction of the role a rumour is shown with; its claims stay as they were."""
+
+    move: Move
+    role: Role
+    reason: str
+
+
+def recast_id(rumour_id: uuid.UUID, role: Role, version: int) -> uuid.UUID:
+    """The id a recast derives: what it says, and where it stands in its rumour's stream
+    (so a rumour recast back to an earlier role gets a new id)."""
+    content = ["recast", rumour_id.hex, role.value, version]
+    return uuid.uuid5(NAMESPACE, json.dumps(content))
+
+
 def check_name(field: str, value: object) -> str:
     """A non-empty name of sane length, kept exactly as typed."""
     if not isinstance(value, str):
@@ -318,3 +334,13 @@ def check_event_id(field: str, value: object) -> uuid.UUID:
         return uuid.UUID(value.strip())
     except ValueError:
         raise InvalidClaim(field, f"{value!r} is not an event id") from None
+
+
+def make_recasting(
+    subject: object, from_: object, to: object, role: object, reason: object
+) -> Recasting:
+    """A recast from typed values: the move it corrects, the role it should have, and why."""
+    if role is None:
+        raise InvalidClaim("role", "must be given: the role the rumour should have")
+    move = make_move(subject, from_, to)
+    return Recasting(move, check_role(role), check_required_text("reason", reason))

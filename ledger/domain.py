@@ -13,9 +13,11 @@ from rumour_ledger.ledger.claims import (
     Claim,
     Kind,
     Move,
+    Recasting,
     Retraction,
     Role,
     claim_content_id,
+    recast_id,
     retraction_content_id,
 )
 from rumour_ledger.ledger.errors import AlreadyRetracted, ReusedId, UnknownEvent
@@ -53,6 +55,9 @@ class Rumour(Aggregate):
         url: str | None
         recorded_by: str
         digest: str
+        # The role the claim's own line or command gave. Events stored before claims kept
+        # their role have none: the class default None, which readers take as the rumour's.
+        role: str | None = None
         KIND: ClassVar[Kind]
 
         def apply(self, aggregate: Rumour) -> None:
@@ -90,6 +95,16 @@ class Rumour(Aggregate):
         retracts: uuid.UUID
         reason: str
         published: date
+        recorded_by: str
+        digest: str
+
+    class Recast(Aggregate.Event):
+        """The role the rumour is shown with, corrected from now on; no claim changes."""
+
+        TOPIC = "rumour-ledger:Rumour.Recast"
+        event_id: uuid.UUID
+        role: str
+        reason: str
         recorded_by: str
         digest: str
 
@@ -139,6 +154,7 @@ class Rumour(Aggregate):
         # Claim id -> the id its content derives, only where the two differ (an id given
         # in a file): one id may never name two different entries.
         self.contents: dict[str, str] = {}
+        self.recasts: list[str] = []  # the ids of its recasts
 
     @property
     def move(self) -> Move:
@@ -176,6 +192,7 @@ class Rumour(Aggregate):
             "claim": claim.text,
             "url": claim.url,
             "recorded_by": recorded_by,
+            "role": claim.move.role.value,
         }
         digest = self._seal(event_class.TOPIC, recorded_at, fields)
         self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)
@@ -203,6 +220,31 @@ class Rumour(Aggregate):
         self._retracted(timestamp=recorded_at, digest=digest, **fields)
         return True
 
+    def recast(
+        self,
+        recasting: Recasting,
+        recorded_by: str,
+        recorded_at: datetime,
+        event_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Show the rumour with another role from now on; False if it already has that role,
+        or this very recast is recorded (an import of an export)."""
+        if event_id is not None and event_id.hex in self.recasts:
+            return False
+        if event_id is not None and self.holds(event_id):
+            raise ReusedId(event_id)
+        if self.role == recasting.role.value:
+            return False
+        fields: dict[str, Any] = {
+            "event_id": event_id or recast_id(self.id, recasting.role, self.version + 1),
+            "role": recasting.role.value,
+            "reason": recasting.reason,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(self.Recast.TOPIC, recorded_at, fields)
+        self._recast(timestamp=recorded_at, digest=digest, **fields)
+        return True
+
     def check_retractable(self, claim_id: uuid.UUID) -> None:
         kind = self.kinds.get(claim_id.hex)
         if kind is None or kind == Kind.RETRACTION:
@@ -227,6 +269,20 @@ class Rumour(Aggregate):
         self.kinds[claim_id.hex] = Kind.RETRACTION.value
         self.note_content(claim_id, retraction_content_id(retracts, reason))
         self.retracted.append(retracts.hex)
+        self.head = digest
+
+    @event(Recast)
+    def _recast(
+        self,
+        event_id: uuid.UUID,
+        role: str,
+        reason: str,
+        recorded_by: str,
+        digest: str,
+        timestamp: datetime,
+    ) -> None:
+        self.role = role
+        self.recasts.append(event_id.hex)
         self.head = digest
 
 

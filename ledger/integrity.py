@@ -70,6 +70,13 @@ class EventType:
     types: dict[str, tuple[type, ...]]
     creates: bool
     id_field: str | None
+    # Fields added to a type after events of it were stored: such an older event has none,
+    # is sealed without them, and reads as the class default.
+    optional: frozenset[str] = frozenset()
+
+    def expected(self, values: dict[str, Any]) -> tuple[str, ...]:
+        """The keys a state of this type must have, in order, given the ones it has."""
+        return tuple(k for k in self.keys if k in values or k not in self.optional)
 
 
 _TYPES: dict[str, type] = {
@@ -107,7 +114,8 @@ def event_types() -> dict[str, EventType]:
             if not (isinstance(member, type) and issubclass(member, Aggregate.Event)):
                 continue
             topic = getattr(member, "TOPIC", None)  # eventsourcing re-creates the classes
-            fields = {f.name: f.type for f in dataclasses.fields(member)}
+            described = dataclasses.fields(member)
+            fields = {f.name: f.type for f in described}
             if not topic or "digest" not in fields:
                 continue  # only sealed events are ever stored
             keys = tuple(k for k in fields if k not in ("originator_id", "originator_version"))
@@ -121,6 +129,9 @@ def event_types() -> dict[str, EventType]:
                 types={k: _types(fields[k]) for k in sealed},
                 creates="originator_topic" in keys,
                 id_field=next((k for k in ("claim_id", "event_id") if k in sealed), None),
+                optional=frozenset(
+                    f.name for f in described if f.default is not dataclasses.MISSING
+                ),
             )
     return found
 
@@ -472,8 +483,9 @@ class Verifier:
     @staticmethod
     def _check_shape(etype: EventType, values: dict[str, Any]) -> None:
         keys = tuple(values)
-        if keys != etype.keys:
-            missing = [k for k in etype.keys if k not in values]
+        expected = etype.expected(values)
+        if keys != expected:
+            missing = [k for k in expected if k not in values]
             extra = [k for k in keys if k not in etype.keys]
             if missing or extra:
                 what = [f"missing {k!r}" for k in missing] + [f"unexpected {k!r}" for k in extra]
@@ -487,6 +499,8 @@ class Verifier:
         if etype.creates and values["originator_topic"] != etype.aggregate:
             raise Undecodable(f"originator_topic is not {etype.aggregate!r}")
         for name in etype.sealed:
+            if name not in values:
+                continue  # an optional field an older event has not got
             allowed = etype.types.get(name)
             value = values[name]
             if allowed and not _is_a(value, allowed):
@@ -566,7 +580,8 @@ class Verifier:
     def _seal(event: _Event, previous: str, version: int) -> str:
         etype, values = event.etype, event.values
         assert etype is not None and values is not None
-        fields = {name: values[name] for name in etype.sealed}
+        # Sealed as the domain sealed it: an older event without an optional field, without it.
+        fields = {name: values[name] for name in etype.sealed if name in values}
         return seal(
             previous, etype.topic, uuid.UUID(event.stream), version, values["timestamp"], fields
         )

@@ -16,6 +16,7 @@ from rumour_ledger.ledger.claims import (
     check_name,
     make_claim,
     make_move,
+    make_recasting,
     make_retraction,
 )
 from rumour_ledger.ledger.errors import ImportFailed, InvalidClaim
@@ -47,12 +48,24 @@ RETRACTION_FIELDS = (
 )
 ALIAS_FIELDS = ("type", "id", "kind", "name", "canonical", "recorded_by", "recorded_at")
 UNALIAS_FIELDS = ("type", "id", "kind", "name", "recorded_by", "recorded_at")
-TYPES = (*(k.value for k in Kind), "alias", "unalias")
+RECAST_FIELDS = (
+    "type",
+    "id",
+    "subject",
+    "from",
+    "to",
+    "role",
+    "reason",
+    "recorded_by",
+    "recorded_at",
+)
+TYPES = (*(k.value for k in Kind), "alias", "unalias", "recast")
 FIELDS_BY_TYPE = {
     **{k.value: CLAIM_FIELDS for k in Kind},
     Kind.RETRACTION.value: RETRACTION_FIELDS,
     "alias": ALIAS_FIELDS,
     "unalias": UNALIAS_FIELDS,
+    "recast": RECAST_FIELDS,
 }
 _ALLOWED = {kind: frozenset(fields) for kind, fields in FIELDS_BY_TYPE.items()}
 
@@ -171,6 +184,10 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
         item: Any = make_alias(obj.get("kind"), obj.get("name"), obj.get("canonical"))
     elif kind == "unalias":
         item = make_unalias(obj.get("kind"), obj.get("name"))
+    elif kind == "recast":
+        item = make_recasting(
+            obj.get("subject"), obj.get("from"), obj.get("to"), obj.get("role"), obj.get("reason")
+        )
     elif kind == Kind.RETRACTION:
         item = make_retraction(
             obj.get("retracts"), obj.get("reason"), obj.get("date") or today, today

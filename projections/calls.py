@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.application import RumourLedger
+from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.store import Store
 from rumour_ledger.projections import bulk
 from rumour_ledger.projections import claims as claims_model
@@ -62,6 +63,7 @@ from rumour_ledger.projections.tracking import advance, position, store_error
 
 NAME = "calls"
 ALIAS_TOPICS = "rumour-ledger:Alias"
+RECAST = Rumour.Recast.TOPIC
 # Past this many new events, working out every move once is cheaper than finding the few.
 FULL_AFTER = 20_000
 MOVES_PER_CHUNK = 2_000
@@ -457,7 +459,7 @@ def catch_up(app: RumourLedger, engine: Engine, store: Store | None = None) -> i
 
 def _changed_rumours(app: RumourLedger, start: int, end: int) -> set[str] | None:
     """The rumours that events after start (up to end) belong to; None if everything may
-    have changed: a first run, an alias, or too many events to look at one by one."""
+    have changed: a first run, an alias, a recast, or too many events to look at one by one."""
     if start == 0 or end - start > FULL_AFTER:
         return None
     changed: set[str] = set()
@@ -467,7 +469,9 @@ def _changed_rumours(app: RumourLedger, start: int, end: int) -> set[str] | None
         if not page:
             break
         for notification in page:
-            if notification.topic.startswith(ALIAS_TOPICS):
+            # A recast may take a coach off a club's bench as well as put one on: the rivals
+            # of its old role change too, so, as rare as aliases, it is worked out in full.
+            if notification.topic.startswith(ALIAS_TOPICS) or notification.topic == RECAST:
                 return None
             changed.add(notification.originator_id.hex)
         after = page[-1].id

@@ -177,9 +177,11 @@ class Batch:
     claims: list[Row] = field(default_factory=list)
     retractions: list[dict[str, Any]] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)
+    # (rumour id, role) of each recast, in log order: the latest of a rumour wins.
+    recasts: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.rumours) + len(self.claims) + len(self.aliases)
+        return len(self.rumours) + len(self.claims) + len(self.aliases) + len(self.recasts)
 
     def add(self, topic: str, state: State, originator: str, position: int) -> None:
         """Add the rows of one stored event: its topic, its state, its stream's id in hex."""
@@ -199,6 +201,8 @@ class Batch:
             )
         elif topic in ALIAS_TOPICS:
             self.aliases.append(alias_row(state, originator, position, topic))
+        elif topic == RECAST:
+            self.recasts.append((originator, state["role"]))
         else:
             self.add(known_topic(topic), state, originator, position)
 
@@ -214,9 +218,10 @@ class Batch:
 
 OPENED = Rumour.Opened.TOPIC
 RETRACTED = Rumour.Retracted.TOPIC
+RECAST = Rumour.Recast.TOPIC
 CLAIM_KINDS = {cls.TOPIC: kind.value for kind, cls in EVENT_BY_KIND.items()}
 ALIAS_TOPICS = {cls.TOPIC for cls in (Alias.Declared, Alias.Redeclared, Alias.Removed)}
-ROW_TOPICS = {OPENED, RETRACTED, *CLAIM_KINDS, *ALIAS_TOPICS}
+ROW_TOPICS = {OPENED, RETRACTED, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
 
 
 @lru_cache(maxsize=64)

@@ -293,6 +293,13 @@ def _write_rows(conn: Connection, rows: Batch) -> None:
             f"WHERE id = {marks[2]}",
             [(r["retracted_by"], r["retracted_at"], r["target"]) for r in rows.retractions],
         )
+    if rows.recasts:
+        # Fewer still; in log order, so a rumour recast twice in one batch ends as the latest.
+        marks = bulk.marks(conn.dialect, 2)
+        conn.exec_driver_sql(
+            f"UPDATE rumours SET role = {marks[0]} WHERE id = {marks[1]}",
+            [(role, rumour_id) for rumour_id, role in rows.recasts],
+        )
 
 
 def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:

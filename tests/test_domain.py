@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from rumour_ledger.ledger.chain import GENESIS, seal
-from rumour_ledger.ledger.claims import Kind, Role, make_claim, make_move, make_retraction
+from rumour_ledger.ledger.claims import (
+    Kind,
+    Role,
+    make_claim,
+    make_move,
+    make_recasting,
+    make_retraction,
+)
 from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.errors import AlreadyRetracted, InvalidClaim, UnknownEvent
 from rumour_ledger.ledger.names import name_key
@@ -179,6 +186,7 @@ def test_each_event_is_sealed_and_chained_to_the_one_before():
             "claim": None,
             "url": None,
             "recorded_by": "tester",
+            "role": claim.move.role.value,  # sealed with the claim: it is the claim's own
         },
     )
     assert reported.digest == expected
@@ -247,3 +255,30 @@ def test_a_used_id_takes_its_own_claim_again_but_no_other():
         event.mutate(replayed)
     with pytest.raises(ReusedId):
         replayed.record(sport_report(source="Marca"), "desk", NOW, given)
+
+
+def test_a_recast_is_sealed_chained_and_changes_only_the_role_shown():
+    rumour = Rumour.open(alonso_to_real(), "tester", NOW)
+    claim = sport_report()
+    rumour.record(claim, "tester", NOW, claim.claim_id)
+    role = rumour.role
+    recasting = make_recasting("Xabi Alonso", "Bayer Leverkusen", "Real Madrid", "other", "why")
+    assert rumour.recast(recasting, "tester", NOW)
+    assert not rumour.recast(recasting, "tester", NOW)  # already "other": nothing added
+    *_, reported, recast = rumour.collect_events()
+    fields = {
+        "event_id": recast.event_id,
+        "role": "other",
+        "reason": "why",
+        "recorded_by": "tester",
+    }
+    assert recast.digest == seal(reported.digest, Rumour.Recast.TOPIC, rumour.id, 3, NOW, fields)
+    assert (rumour.role, role) == ("other", alonso_to_real().role.value)
+    assert rumour.move.role is Role.OTHER
+
+
+def test_a_recast_names_its_role_and_reason():
+    with pytest.raises(InvalidClaim, match="role"):
+        make_recasting("Xabi Alonso", None, "Real Madrid", None, "why")
+    with pytest.raises(InvalidClaim, match="reason"):
+        make_recasting("Xabi Alonso", None, "Real Madrid", "coach", "  ")

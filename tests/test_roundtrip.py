@@ -84,6 +84,15 @@ def test_export_import_export_is_the_identity_and_reimport_adds_nothing(
         added = import_lines(first, source_lines).added
         exported = export_lines(first)
         assert len(exported) == added
+        # An import never rewrites a field a line gave: each claim keeps its own line's role
+        # (the first of identical claims, as the others are skipped).
+        data = io.BytesIO("".join(line + "\n" for line in source_lines).encode("utf-8"))
+        first_roles: dict[str, str] = {}
+        for entry in read_entries(data, "g", today=first.app.today, now=first.app.clock()):
+            first_roles.setdefault(str(entry.id), entry.item.move.role.value)
+        assert [json.loads(line)["role"] for line in exported] == [
+            first_roles[json.loads(line)["id"]] for line in exported
+        ]
 
         assert import_lines(second, exported).added == added
         assert export_lines(second) == exported
@@ -103,11 +112,12 @@ ALIASES = [
 @st.composite
 def histories(draw):
     """A ledger's history as separate imports of a line or three: rumours interleaved in the
-    log, retractions of claims recorded earlier, aliases declared and withdrawn."""
+    log, retractions of claims recorded earlier, aliases declared and withdrawn, rumours
+    recast."""
     steps = []
     for _ in range(draw(st.integers(min_value=2, max_value=8))):
         batch = draw(st.lists(claims(), min_size=1, max_size=3))
-        extra = draw(st.sampled_from(["none", "retraction", "alias", "unalias"]))
+        extra = draw(st.sampled_from(["none", "retraction", "alias", "unalias", "recast"]))
         steps.append((batch, extra, draw(st.integers(min_value=0, max_value=99))))
     return steps
 
@@ -126,7 +136,13 @@ def play(ledger, steps) -> None:
             line["retracts"] for line in ledger.app.export_entries() if line["type"] == "retraction"
         }
         standing = [claim_id for claim_id in standing if claim_id not in retracted]
-        if extra == "retraction" and standing:
+        if extra == "recast":
+            # The first line's rumour, recast to some role (its own role: a no-op).
+            move = {key: batch[0][key] for key in ("subject", "from", "to")}
+            role = ["player", "coach", "executive", "other"][pick % 4]
+            recast = {"type": "recast", **move, "role": role, "reason": "wrong role"}
+            lines.append(json.dumps(recast, ensure_ascii=False))
+        elif extra == "retraction" and standing:
             target = standing[pick % len(standing)]
             lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": "wrong"}))
         elif extra in ("alias", "unalias"):

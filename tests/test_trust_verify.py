@@ -134,12 +134,21 @@ def test_the_event_types_verify_knows_are_the_domains(ledger):
         "claim",
         "url",
         "recorded_by",
+        "role",
     )
+    # Claims stored before they kept their own role have none, and still verify.
+    assert types["rumour-ledger:Rumour.Reported"].optional == {"role"}
     assert types["rumour-ledger:Rumour.Retracted"].sealed == (
         "claim_id",
         "retracts",
         "reason",
         "published",
+        "recorded_by",
+    )
+    assert types["rumour-ledger:Rumour.Recast"].sealed == (
+        "event_id",
+        "role",
+        "reason",
         "recorded_by",
     )
     assert types["rumour-ledger:Rumour.Opened"].creates
