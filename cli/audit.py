@@ -408,7 +408,8 @@ def _alias_command(kind: str) -> None:
     def remove(ctx: click.Context, name: str, recorded_by: str | None, db: str | None) -> None:
         from rumour_ledger.ledger.aliases import make_unalias
 
-        with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
+        # Nothing to withdraw where there is no ledger: none is made at a mistyped path.
+        with open_ledger_for(ctx, db, recorded_by) as ledger:
             changed = ledger.app.remove_alias(make_unalias(kind, name))
         click.echo(f"{name} stands for itself" if changed else "not an alias now: nothing added")
 

@@ -158,7 +158,7 @@ def retract(
     from rumour_ledger.ledger.claims import make_retraction
     from rumour_ledger.projections.views import find_event_id
 
-    with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
         with ledger.reading() as conn:
             full_id = find_event_id(conn, event_id)
         today = ledger.app.today
@@ -197,7 +197,8 @@ def recast(
     from rumour_ledger.ledger.claims import make_recasting
     from rumour_ledger.projections.views import find_rumour
 
-    with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
+    # A recast names a rumour that must exist: no ledger at a mistyped path is made for it.
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
         with ledger.reading() as conn:
             ref = find_rumour(conn, rumour)
         recasting = make_recasting(ref.subject, ref.from_, ref.to, role, reason)

@@ -120,7 +120,21 @@ def _postgres_has(sql: str, *params: object) -> bool:
     return bool(row and row[0])
 
 
-@pytest.mark.parametrize("verb", ["board", "list", "show", "export", "rebuild", "aliases"])
+NEEDS_A_LEDGER = {
+    "board": [],
+    "list": [],
+    "show": ["Xabi Alonso -> Real Madrid"],
+    "export": [],
+    "rebuild": [],
+    "aliases": [],
+    # Writes that act on what is already there: nothing to act on, so nothing is made.
+    "retract": ["6fd07a73", "--reason", "wrong"],
+    "recast": ["Xabi Alonso -> Real Madrid", "--role", "coach", "--reason", "wrong"],
+    "unalias": ["club", "Bayern"],
+}
+
+
+@pytest.mark.parametrize("verb", list(NEEDS_A_LEDGER))
 def test_a_read_at_a_place_with_no_ledger_is_refused_and_creates_nothing(location, store, verb):
     """Item 6 of issue 16: a mistyped path, or a database with no ledger, stays as it was."""
     from click.testing import CliRunner
@@ -129,7 +143,7 @@ def test_a_read_at_a_place_with_no_ledger_is_refused_and_creates_nothing(locatio
 
     if store == "sqlite":
         location = str(Path(location).parent / "none" / "nothere.db")
-    args = [verb, "Xabi Alonso -> Real Madrid"] if verb == "show" else [verb]
+    args = [verb, *NEEDS_A_LEDGER[verb]]
     result = CliRunner().invoke(cli, args, env={"RUMOUR_DB": location})
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: no ledger at ")
