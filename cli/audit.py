@@ -214,14 +214,11 @@ def audit_log(
 
         rumour audit log --since 2025-01-01 --recorded-by desk --nl
     """
+    from rumour_ledger.projections.answers import recorded_since
     from rumour_ledger.projections.audit import audit_log as trail
-    from rumour_ledger.projections.evidence import parse_moment
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        stamp = None if since is None else parse_moment(None, since, ledger.app.today).known_at
-        if stamp is not None and since is not None and len(since.strip()) == 10:
-            stamp = stamp.replace(hour=0, minute=0, second=0, microsecond=0)
-        entries = trail(conn, stamp, recorded_by)
+        entries = trail(conn, recorded_since(since, ledger.app.today), recorded_by)
     if as_json:
         print_json(entries)
         return

@@ -19,6 +19,8 @@ from rumour_ledger.cli.main import (
 from rumour_ledger.cli.render import print_json, print_table, safe, short
 
 STATUSES = ("open", "confirmed", "denied", "not_happened", "all")
+# projections.answers.SORTS, spelled out here: importing it would load SQLAlchemy at start-up.
+BOARD_SORTS = ("likelihood", "last_claim", "label", "origins")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -74,6 +76,24 @@ def _today(ledger: Any) -> Any:
     metavar="N",
     help="Only the N most likely moves (after --status and --min).",
 )
+@click.option(
+    "--text",
+    metavar="WORDS",
+    help="Only moves whose names (subject, clubs) hold every one of these words.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(BOARD_SORTS),
+    default="likelihood",
+    show_default=True,
+    help="Order of the rows; any but likelihood reads the whole board.",
+)
+@click.option(
+    "--page",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The Nth page of --limit rows (50 a page without --limit).",
+)
 @json_option
 @db_option
 @click.pass_context
@@ -85,6 +105,9 @@ def board_(
     status: str,
     minimum: float,
     limit: int | None,
+    text: str | None,
+    sort: str,
+    page: int | None,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -94,13 +117,16 @@ def board_(
 
         rumour board --as-of 2024-12-31 --status open --limit 20
     """
-    from rumour_ledger.projections.board import board, parse_moment
+    from rumour_ledger.projections.answers import board_page
+    from rumour_ledger.projections.board import parse_moment
     from rumour_ledger.projections.config import load_settings
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         moment = parse_moment(as_of, known_at, _today(ledger))
-        rows = board(conn, moment, settings, status, minimum, limit)
+        rows = board_page(
+            conn, moment, settings, status, minimum, limit, text=text, sort=sort, page=page
+        )
     if as_json:
         print_json(rows)
         return
@@ -159,25 +185,24 @@ def why(
 
         rumour why "Xabi Alonso -> Real Madrid" --as-of 2024-12-31
     """
+    from rumour_ledger.projections.answers import why_answer
     from rumour_ledger.projections.board import (
         conflicts_of_rumour,
         explain_rumour,
         parse_moment,
     )
     from rumour_ledger.projections.config import load_settings
-    from rumour_ledger.projections.views import find_rumour, with_dashed_ids
+    from rumour_ledger.projections.views import find_rumour
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)
         moment = parse_moment(as_of, known_at, _today(ledger))
+        if as_json:
+            print_json(why_answer(conn, ref, moment, settings))
+            return
         explained = explain_rumour(conn, ref, moment, settings)
         in_conflict = conflicts_of_rumour(conn, ref, moment)
-    if as_json:
-        conflict = [{**c.to_dict(), "with": others} for c, others in in_conflict]
-        explanation = with_dashed_ids(explained.to_dict())
-        print_json({"rumour": ref.to_dict(), **explanation, "conflict": conflict})
-        return
     click.echo(safe(f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}"))
     for conflict, others in in_conflict:
         click.echo(safe(f"in conflict with {', '.join(others)}; confirmations:"))
@@ -262,8 +287,8 @@ def timeline(
         rumour timeline "Xabi Alonso -> Real Madrid" --since 2024-01-01 --plot alonso.png
     """
     from rumour_ledger.ledger.claims import check_date
+    from rumour_ledger.projections.answers import timeline_answer
     from rumour_ledger.projections.board import parse_moment
-    from rumour_ledger.projections.board import timeline as days
     from rumour_ledger.projections.config import load_settings
     from rumour_ledger.projections.views import find_rumour
 
@@ -272,13 +297,14 @@ def timeline(
         ref = find_rumour(conn, rumour)
         moment = parse_moment(end, known_at, _today(ledger))
         first = None if start is None else check_date("from", start, moment.as_of)
-        points = days(conn, ref, first, moment.as_of, settings, moment.known_at)
+        answer = timeline_answer(conn, ref, first, moment.as_of, settings, moment.known_at)
+    points = answer["days"]
     if plot is not None:
         from rumour_ledger.projections.chart import draw_timeline
 
         draw_timeline(points, ref.label, plot, to_the_end=end is not None)
     if as_json:
-        print_json({"rumour": ref.to_dict(), "days": points})
+        print_json(answer)
         return
     click.echo(safe(f"{ref.label} ({ref.role})"))
     if points:

@@ -127,6 +127,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "search",
         "Find claims by words of the claim, source, club, person, type and published dates.",
     ),
+    "serve": LazyCommand(
+        "rumour_ledger.cli.serve",
+        "serve",
+        "Serve a read-only web view of the ledger: board, rumours, sources, audit log, JSON API.",
+    ),
     "show": LazyCommand(
         "rumour_ledger.cli.reading", "show", "Every event of one rumour in published-date order."
     ),

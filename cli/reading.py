@@ -81,13 +81,15 @@ def show(
 
         rumour show "Xabi Alonso -> Real Madrid"
     """
-    from rumour_ledger.projections.views import find_rumour, rumour_history
+    from rumour_ledger.projections.answers import history_answer
+    from rumour_ledger.projections.views import find_rumour
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
         ref = find_rumour(conn, rumour)
-        events = rumour_history(conn, ref, *_clocks(ledger, as_of, known_at))
+        answer = history_answer(conn, ref, *_clocks(ledger, as_of, known_at))
+    events = answer["events"]
     if as_json:
-        print_json({"rumour": ref.to_dict(), "events": events})
+        print_json(answer)
         return
     rows = []
     for e in events:
