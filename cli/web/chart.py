@@ -42,8 +42,10 @@ def timeline_svg(days: list[dict[str, Any]], label: str) -> str:
             f'fill="#5b6470">{share:.0%}</text>'
         )
     for index, day in _ticks(days):
+        # The first and last labels hang inward, so neither is cut off at the edge.
+        anchor = "start" if index == 0 else "end" if index == len(days) - 1 else "middle"
         parts.append(
-            f'<text x="{x(index):.1f}" y="{HEIGHT - 12}" text-anchor="middle" font-size="11" '
+            f'<text x="{x(index):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="11" '
             f'fill="#5b6470">{escape(day)}</text>'
         )
     line = " ".join(f"{x(i):.1f},{y(d['likelihood']):.1f}" for i, d in enumerate(days))
