@@ -19,6 +19,8 @@ from rumour_ledger.cli.main import COMMANDS, CONTEXT, RumourGroup
 # What a process may import for `rumour --help`: none of the command modules, nothing heavy.
 COMMAND_MODULES = sorted({entry.module for entry in COMMANDS.values()})
 HEAVY = ("eventsourcing", "sqlalchemy", "psycopg", "rich")
+# The web desk's stack, loaded only when `rumour serve` runs.
+WEB = ("starlette", "uvicorn", "jinja2", "rumour_ledger.cli.web.app")
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -97,7 +99,7 @@ class Run:
 
 
 def rumour(*args: str) -> Run:
-    watched = [*COMMAND_MODULES, *HEAVY]
+    watched = [*COMMAND_MODULES, *HEAVY, *WEB]
     code = (
         "import json, sys\n"
         "from rumour_ledger.cli.main import cli\n"
@@ -130,6 +132,13 @@ def test_a_command_loads_only_its_own_module_and_its_help_is_its_own():
     assert run.code == 0
     assert run.loaded == ["rumour_ledger.cli.reading"]
     assert "Usage: rumour show [OPTIONS] RUMOUR" in run.out
+
+
+def test_the_help_of_serve_loads_no_web_stack():
+    run = rumour("serve", "--help")
+    assert run.code == 0
+    assert not set(run.loaded) & {*HEAVY, *WEB}
+    assert "Usage: rumour serve [OPTIONS]" in run.out
 
 
 def test_a_mistyped_command_is_refused_with_a_suggestion():

@@ -41,3 +41,11 @@ def test_the_wheel_names_one_console_script(wheel: zipfile.ZipFile):
     [entry_points] = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
     text = wheel.read(entry_points).decode()
     assert "[console_scripts]\nrumour = rumour_ledger.cli.main:main" in text
+
+
+def test_the_wheel_holds_the_web_desks_templates_and_static_files(wheel: zipfile.ZipFile):
+    names = set(wheel.namelist())
+    for template in ("base", "board", "rumour", "source", "sources", "audit", "error"):
+        assert f"rumour_ledger/cli/web/templates/{template}.html" in names
+    for static in ("desk.css", "desk.js"):
+        assert f"rumour_ledger/cli/web/static/{static}" in names
