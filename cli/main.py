@@ -315,6 +315,20 @@ def output_format() -> str | None:
 
 def json_option(func: F) -> F:
     """--json, --nl, --csv, --tsv and --table; the command receives `as_json`."""
+    return _output_options(func, OUTPUT_FLAGS)
+
+
+# A write command's answer is one object (what was stored), so it takes --json alone: a
+# table or CSV of one nested object would say less than the plain line it prints.
+WRITE_FLAGS = {"json": "Print what was stored as one JSON object (keys: docs/format.md)."}
+
+
+def stored_json_option(func: F) -> F:
+    """--json for the write commands; the command receives `as_json`."""
+    return _output_options(func, WRITE_FLAGS)
+
+
+def _output_options(func: F, flags: Mapping[str, str]) -> F:
     import functools
 
     @functools.wraps(func)
@@ -322,7 +336,7 @@ def json_option(func: F) -> F:
         kwargs["as_json"] = output_format() in MACHINE_FORMATS
         return func(*args, **kwargs)
 
-    for name, text in reversed(OUTPUT_FLAGS.items()):
+    for name, text in reversed(flags.items()):
         command = click.option(
             f"--{name}", is_flag=True, expose_value=False, callback=_output_chosen, help=text
         )(command)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.claim_csv import CSV_COLUMNS
 from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
-from rumour_ledger.ledger.interchange import CLAIM_FIELDS
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claim_rows import naive_utc
@@ -325,9 +325,6 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     if len(rows) > 1:
         raise UnknownEvent(f"{text!r} matches several events: give more of the id")
     return uuid.UUID(rows[0].id)
-
-
-CSV_COLUMNS = (*CLAIM_FIELDS, "retracted", "retracted_by")
 
 
 def claim_table(conn: Connection) -> Iterator[dict[str, Any]]:
