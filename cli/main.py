@@ -271,15 +271,21 @@ def db_option(func: F) -> F:
     return click.option("--db", "db", metavar="URL", help=DB_HELP)(func)
 
 
-def clock_options(func: F) -> F:
-    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
-    func = click.option(
+def known_at_option(func: F) -> F:
+    """--known-at, the recording clock, for a command whose --as-of means something else
+    (or that has none)."""
+    return click.option(
         "--known-at",
         metavar="TIMESTAMP",
         help="As the ledger held it then: entries recorded later are left out, and "
         "retractions recorded later not yet applied (a bare date means the end of that "
         "day, UTC).",
     )(func)
+
+
+def clock_options(func: F) -> F:
+    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
+    func = known_at_option(func)
     return click.option(
         "--as-of", metavar="DATE", help="Only entries published on or before DATE."
     )(func)

@@ -8,7 +8,7 @@ from typing import IO
 
 import click
 
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.main import db_option, json_option, known_at_option, open_ledger_for
 from rumour_ledger.cli.render import print_json
 
 FORMATS = ("jsonl", "csv")
@@ -112,9 +112,12 @@ def _catch_up(ledger, phases, first: str | None = None) -> None:  # type: ignore
     show_default=True,
     help="jsonl: every event, to move a ledger whole; csv: the claims as a flat table.",
 )
+@known_at_option
 @db_option
 @click.pass_context
-def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> None:
+def export(
+    ctx: click.Context, file: Path | None, fmt: str, known_at: str | None, db: str | None
+) -> None:
     """Write every claim, retraction, alias and recast as JSON Lines, in recorded order.
 
     Writes to FILE (replaced only once complete) or to standard output. With
@@ -128,14 +131,18 @@ def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> N
         from rumour_ledger.projections.output import check_target
 
         check_target(file)  # before any work: a FIFO, device or link is refused untouched
+    from rumour_ledger.projections.evidence import parse_moment
+
     with open_ledger_for(ctx, db) as ledger:
+        moment = parse_moment(None, known_at, ledger.app.today)
         if fmt == "csv":
             with ledger.reading() as conn:
-                _emit(file, _csv_lines(conn))
+                _emit(file, _csv_lines(conn, moment.known_at))
             return
         from rumour_ledger.ledger.interchange import dump_line
 
-        _emit(file, (dump_line(obj) + "\n" for obj in ledger.app.export_entries()))
+        entries = ledger.app.export_entries(known_at=moment.known_at)
+        _emit(file, (dump_line(obj) + "\n" for obj in entries))
 
 
 def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
@@ -148,8 +155,8 @@ def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
     write_lines(file, lines)
 
 
-def _csv_lines(conn):  # type: ignore[no-untyped-def]
+def _csv_lines(conn, known_at):  # type: ignore[no-untyped-def]
     from rumour_ledger.ledger.claim_csv import csv_lines
     from rumour_ledger.projections.views import claim_table
 
-    return csv_lines(claim_table(conn))
+    return csv_lines(claim_table(conn, known_at))
