@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from rumour_ledger.cli.likelihood import config_option
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, stored_json_option
 from rumour_ledger.cli.recording import recorder_option
 from rumour_ledger.cli.render import print_json, print_table, safe, short
 
@@ -382,15 +382,27 @@ def _alias_command(kind: str) -> None:
     @click.argument("name")
     @click.argument("canonical")
     @recorder_option
+    @stored_json_option
     @db_option
     @click.pass_context
     def declare(
-        ctx: click.Context, name: str, canonical: str, recorded_by: str | None, db: str | None
+        ctx: click.Context,
+        name: str,
+        canonical: str,
+        recorded_by: str | None,
+        as_json: bool,
+        db: str | None,
     ) -> None:
         from rumour_ledger.ledger.aliases import make_alias
 
+        declaration = make_alias(kind, name, canonical)
         with open_ledger_for(ctx, db, recorded_by, create=True) as ledger:
-            changed = ledger.app.declare_alias(make_alias(kind, name, canonical))
+            changed = ledger.app.declare_alias(declaration)
+        if as_json:
+            from rumour_ledger.cli.stored import stored_alias
+
+            print_json(stored_alias(declaration, added=changed))
+            return
         click.echo(f"{name} = {canonical}" if changed else "already in force: nothing added")
 
     @unalias.command(
@@ -400,14 +412,23 @@ def _alias_command(kind: str) -> None:
     )
     @click.argument("name")
     @recorder_option
+    @stored_json_option
     @db_option
     @click.pass_context
-    def remove(ctx: click.Context, name: str, recorded_by: str | None, db: str | None) -> None:
+    def remove(
+        ctx: click.Context, name: str, recorded_by: str | None, as_json: bool, db: str | None
+    ) -> None:
         from rumour_ledger.ledger.aliases import make_unalias
 
+        removal = make_unalias(kind, name)
         # Nothing to withdraw where there is no ledger: none is made at a mistyped path.
         with open_ledger_for(ctx, db, recorded_by) as ledger:
-            changed = ledger.app.remove_alias(make_unalias(kind, name))
+            changed = ledger.app.remove_alias(removal)
+        if as_json:
+            from rumour_ledger.cli.stored import stored_alias
+
+            print_json(stored_alias(removal, added=changed))
+            return
         click.echo(f"{name} stands for itself" if changed else "not an alias now: nothing added")
 
 

@@ -15,6 +15,7 @@ from rumour_ledger.cli.main import (
     json_option,
     open_ledger_for,
     plot_option,
+    stored_json_option,
 )
 from rumour_ledger.cli.render import print_json, print_table, safe, short
 
@@ -380,26 +381,40 @@ def conflicts(
 
 
 @click.command()
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show each stage as it runs, even when standard error is not a terminal.",
+)
+@stored_json_option
 @db_option
 @click.pass_context
-def rebuild(ctx: click.Context, db: str | None) -> None:
+def rebuild(ctx: click.Context, progress: bool, as_json: bool, db: str | None) -> None:
     """Rebuild every read model from the first event.
 
     Example:
 
         rumour rebuild
     """
-    import sys
+    from rumour_ledger.cli.progress import Phases, wanted
 
-    with open_ledger_for(ctx, db) as ledger:
-        if sys.stderr.isatty():
-            from rich.progress import Progress
+    phases = Phases() if wanted(progress) else None
+    try:
+        with open_ledger_for(ctx, db) as ledger:
+            if phases is None:
+                applied = ledger.rebuild()
+            else:
+                applied = ledger.rebuild(progress=phases.count, stage=phases.stage)
+            if as_json:
+                from rumour_ledger.cli.stored import rebuilt
+                from rumour_ledger.projections.search import ledger_summary
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("rebuilding read models", total=None)
-                applied = ledger.rebuild(
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
-        else:
-            applied = ledger.rebuild()
+                with ledger.reading() as conn:
+                    summary = ledger_summary(conn)
+    finally:
+        if phases is not None:
+            phases.close()
+    if as_json:
+        print_json(rebuilt(applied, summary))
+        return
     click.echo(f"rebuilt read models from {applied} events")

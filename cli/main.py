@@ -276,15 +276,21 @@ def db_option(func: F) -> F:
     return click.option("--db", "db", metavar="URL", help=DB_HELP)(func)
 
 
-def clock_options(func: F) -> F:
-    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
-    func = click.option(
+def known_at_option(func: F) -> F:
+    """--known-at, the recording clock, for a command whose --as-of means something else
+    (or that has none)."""
+    return click.option(
         "--known-at",
         metavar="TIMESTAMP",
         help="As the ledger held it then: entries recorded later are left out, and "
         "retractions recorded later not yet applied (a bare date means the end of that "
         "day, UTC).",
     )(func)
+
+
+def clock_options(func: F) -> F:
+    """--as-of and --known-at, the two clocks, as the likelihood commands take them."""
+    func = known_at_option(func)
     return click.option(
         "--as-of", metavar="DATE", help="Only entries published on or before DATE."
     )(func)
@@ -320,6 +326,20 @@ def output_format() -> str | None:
 
 def json_option(func: F) -> F:
     """--json, --nl, --csv, --tsv and --table; the command receives `as_json`."""
+    return _output_options(func, OUTPUT_FLAGS)
+
+
+# A write command's answer is one object (what was stored), so it takes --json alone: a
+# table or CSV of one nested object would say less than the plain line it prints.
+WRITE_FLAGS = {"json": "Print what was stored as one JSON object (keys: docs/format.md)."}
+
+
+def stored_json_option(func: F) -> F:
+    """--json for the write commands; the command receives `as_json`."""
+    return _output_options(func, WRITE_FLAGS)
+
+
+def _output_options(func: F, flags: Mapping[str, str]) -> F:
     import functools
 
     @functools.wraps(func)
@@ -327,7 +347,7 @@ def json_option(func: F) -> F:
         kwargs["as_json"] = output_format() in MACHINE_FORMATS
         return func(*args, **kwargs)
 
-    for name, text in reversed(OUTPUT_FLAGS.items()):
+    for name, text in reversed(flags.items()):
         command = click.option(
             f"--{name}", is_flag=True, expose_value=False, callback=_output_chosen, help=text
         )(command)

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from rumour_ledger.cli.main import db_option, open_ledger_for
-from rumour_ledger.cli.render import safe
+from rumour_ledger.cli.main import db_option, open_ledger_for, stored_json_option
+from rumour_ledger.cli.render import print_json, safe
 
 ROLES = ("player", "coach", "executive", "other")
 
@@ -51,6 +51,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased."),
         click.option("--url", metavar="URL", help="Where it was published (http/https)."),
         recorder_option,
+        stored_json_option,
         db_option,
     ]
     for option in reversed(options):
@@ -58,7 +59,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
+def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values: Any) -> None:
     from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 
     with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by"), create=True) as ledger:
@@ -69,6 +70,7 @@ def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
             values.pop("role"),
         )
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
+        known = as_json and ledger.app.rumour(move.rumour_id) is not None
         recorded = ledger.app.record(claim)
         warnings = []
         if recorded.added and claim.official:  # every confirmation is official
@@ -76,11 +78,22 @@ def _record(ctx: click.Context, kind_name: str, **values: Any) -> None:
 
             with ledger.reading() as conn:
                 warnings = recording_warnings(conn, claim, recorded.id)
-    click.echo(str(recorded.id))
+        stored = as_json and _stored_claim(ledger, claim, recorded, known, warnings)
+    if stored:
+        print_json(stored)
+    else:
+        click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
     for warning in warnings:
         click.echo(safe(warning), err=True)
+
+
+def _stored_claim(ledger: Any, claim: Any, recorded: Any, known: bool, warnings: list[str]) -> Any:
+    from rumour_ledger.cli.stored import stored_claim
+
+    rumour = ledger.app.rumour(recorded.rumour_id)
+    return stored_claim(claim, recorded, rumour.move.label, new_rumour=not known, warnings=warnings)
 
 
 @click.command()
@@ -137,6 +150,7 @@ def confirm(ctx: click.Context, **values: Any) -> None:
     help="Day of the retraction [default: today].",
 )
 @recorder_option
+@stored_json_option
 @db_option
 @click.pass_context
 def retract(
@@ -145,6 +159,7 @@ def retract(
     reason: str,
     published: str | None,
     recorded_by: str | None,
+    as_json: bool,
     db: str | None,
 ) -> None:
     """Withdraw a wrong entry by its id (or a unique prefix of it).
@@ -165,7 +180,13 @@ def retract(
         local_today = ledger.app.clock().astimezone().date()
         retraction = make_retraction(full_id, reason, published or local_today, today)
         recorded = ledger.app.retract(retraction)
-    click.echo(str(recorded.id))
+        if as_json:
+            from rumour_ledger.cli.stored import stored_retraction
+
+            label = ledger.app.rumour(recorded.rumour_id).move.label
+            print_json(stored_retraction(retraction, recorded, label))
+        else:
+            click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
 
@@ -180,10 +201,17 @@ def retract(
 )
 @click.option("--reason", required=True, metavar="TEXT", help="Why the role shown is wrong.")
 @recorder_option
+@stored_json_option
 @db_option
 @click.pass_context
 def recast(
-    ctx: click.Context, rumour: str, role: str, reason: str, recorded_by: str | None, db: str | None
+    ctx: click.Context,
+    rumour: str,
+    role: str,
+    reason: str,
+    recorded_by: str | None,
+    as_json: bool,
+    db: str | None,
 ) -> None:
     """Correct the role a rumour is shown with (recorded as an event; no claim changes).
 
@@ -203,7 +231,12 @@ def recast(
             ref = find_rumour(conn, rumour)
         recasting = make_recasting(ref.subject, ref.from_, ref.to, role, reason)
         added = ledger.app.recast(recasting)
+    if as_json:
+        from rumour_ledger.cli.stored import stored_recast
+
+        print_json(stored_recast(recasting, ref.uuid, ref.label, added=added))
     if not added:
         click.echo(f"already {role}: nothing added", err=True)
         return
-    click.echo(f"{safe(ref.label)}: now shown as {role}")
+    if not as_json:
+        click.echo(f"{safe(ref.label)}: now shown as {role}")

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from rumour_ledger.cli.likelihood import config_option
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, plot_option
+from rumour_ledger.cli.main import (
+    db_option,
+    json_option,
+    known_at_option,
+    open_ledger_for,
+    plot_option,
+)
 from rumour_ledger.cli.render import print_json, print_table
 
 
@@ -28,6 +34,7 @@ def _offsets(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
 
 @click.command()
 @click.option("--as-of", metavar="DATE", help="Score what had resolved by DATE. [default: today]")
+@known_at_option
 @click.option(
     "--horizon",
     "offsets",
@@ -45,6 +52,7 @@ def _offsets(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
 def score(
     ctx: click.Context,
     as_of: str | None,
+    known_at: str | None,
     offsets: tuple[int, ...],
     plot: Path | None,
     config: str | None,
@@ -68,10 +76,11 @@ def score(
 
     settings = load_settings(config)
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        moment = parse_moment(as_of, None, ledger.app.clock().astimezone().date())
+        moment = parse_moment(as_of, known_at, ledger.app.clock().astimezone().date())
         made = forecasts(conn, moment, settings, offsets)
     result = {
         "as_of": moment.as_of.isoformat(),
+        "known_at": None if moment.known_at is None else moment.known_at.isoformat(),
         "days_before": list(offsets),
         **scored(made),
         "forecasts_made": [f.to_dict() for f in made],

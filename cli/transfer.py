@@ -8,21 +8,41 @@ from typing import IO
 
 import click
 
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
+from rumour_ledger.cli.main import db_option, json_option, known_at_option, open_ledger_for
 from rumour_ledger.cli.render import print_json
 
-PROGRESS_THRESHOLD = 5_000
+FORMATS = ("jsonl", "csv")
 
 
 @click.command(name="import")
 @click.argument("file", type=click.File("rb"))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="jsonl: the interchange format; csv: the columns export --format csv writes "
+    "(claims only). [default: csv for a FILE ending .csv, else jsonl]",
+)
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Show each phase as it runs, even when standard error is not a terminal.",
+)
 @json_option
 @db_option
 @click.pass_context
-def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) -> None:
+def import_(
+    ctx: click.Context,
+    file: IO[bytes],
+    fmt: str | None,
+    progress: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
     """Append every event of a JSON Lines FILE (or - for stdin), all or nothing.
 
-    Importing the same file again adds nothing: it reports added and skipped counts.
+    A FILE ending .csv (or --format csv) holds claims in the columns export --format csv
+    writes. Importing the same file again adds nothing: it reports added and skipped counts.
 
     Example:
 
@@ -30,34 +50,56 @@ def import_(ctx: click.Context, file: IO[bytes], as_json: bool, db: str | None) 
     """
     from datetime import UTC, datetime
 
-    from rumour_ledger.ledger.interchange import read_entries
+    from rumour_ledger.cli.progress import Phases, wanted
 
     name = getattr(file, "name", None)
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "<stdin>"
-    with open_ledger_for(ctx, db, create=True) as ledger:
-        now = datetime.now(UTC)
-        # Retractions and aliases may name what is already in the ledger: the import asks
-        # the read models while it holds the write lock, so they are caught up first.
-        ledger.catch_up()
-        entries = read_entries(file, name, today=ledger.app.today, now=now)
-        result = ledger.app.import_entries(entries, file=name)  # streamed, line by line
-        show_progress = sys.stdout.isatty() and result.added >= PROGRESS_THRESHOLD
-        _catch_up(ledger, show_progress)
+    fmt = fmt or ("csv" if name.lower().endswith(".csv") else "jsonl")
+    phases = Phases() if wanted(progress) else None
+    try:
+        with open_ledger_for(ctx, db, create=True) as ledger:
+            now = datetime.now(UTC)
+            # Retractions and aliases may name what is already in the ledger: the import asks
+            # the read models while it holds the write lock, so they are caught up first.
+            _catch_up(ledger, phases, "before the import")
+            entries = _entries(ledger, file, name, fmt, now)
+            if phases is not None:
+                # Lines are read, checked and written a chunk at a time, so one phase counts
+                # them all; the commit follows the last.
+                entries = phases.counted(
+                    entries, "reading, checking and writing lines", then="committing the import"
+                )
+            result = ledger.app.import_entries(entries, file=name)  # streamed, line by line
+            _catch_up(ledger, phases)
+    finally:
+        if phases is not None:
+            phases.close()
     if as_json:
         print_json({"file": name, "added": result.added, "skipped": result.skipped})
     else:
         click.echo(f"{name}: {result.added} added, {result.skipped} skipped")
 
 
-def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-def]
-    if not show_progress:
+def _entries(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore[no-untyped-def]
+    if fmt == "csv":
+        from rumour_ledger.ledger.claim_csv import read_csv_entries
+
+        def held(claim_id):  # type: ignore[no-untyped-def]
+            return bool(ledger.claim_holders([claim_id]))
+
+        return read_csv_entries(file, name, today=ledger.app.today, now=now, held=held)
+    from rumour_ledger.ledger.interchange import read_entries
+
+    return read_entries(file, name, today=ledger.app.today, now=now)
+
+
+def _catch_up(ledger, phases, first: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Bring the read models up to date, each of their stages shown when phases are."""
+    if phases is None:
         ledger.catch_up()
         return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("updating read models", total=None)
-        ledger.catch_up(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    stage = phases.stage if first is None else (lambda name: phases.stage(f"{first}: {name}"))
+    ledger.catch_up(progress=phases.count, stage=stage)
 
 
 @click.command()
@@ -70,9 +112,12 @@ def _catch_up(ledger, show_progress: bool) -> None:  # type: ignore[no-untyped-d
     show_default=True,
     help="jsonl: every event, to move a ledger whole; csv: the claims as a flat table.",
 )
+@known_at_option
 @db_option
 @click.pass_context
-def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> None:
+def export(
+    ctx: click.Context, file: Path | None, fmt: str, known_at: str | None, db: str | None
+) -> None:
     """Write every claim, retraction, alias and recast as JSON Lines, in recorded order.
 
     Writes to FILE (replaced only once complete) or to standard output. With
@@ -86,14 +131,18 @@ def export(ctx: click.Context, file: Path | None, fmt: str, db: str | None) -> N
         from rumour_ledger.projections.output import check_target
 
         check_target(file)  # before any work: a FIFO, device or link is refused untouched
+    from rumour_ledger.projections.evidence import parse_moment
+
     with open_ledger_for(ctx, db) as ledger:
+        moment = parse_moment(None, known_at, ledger.app.today)
         if fmt == "csv":
             with ledger.reading() as conn:
-                _emit(file, _csv_lines(conn))
+                _emit(file, _csv_lines(conn, moment.known_at))
             return
         from rumour_ledger.ledger.interchange import dump_line
 
-        _emit(file, (dump_line(obj) + "\n" for obj in ledger.app.export_entries()))
+        entries = ledger.app.export_entries(known_at=moment.known_at)
+        _emit(file, (dump_line(obj) + "\n" for obj in entries))
 
 
 def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
@@ -106,18 +155,8 @@ def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
     write_lines(file, lines)
 
 
-def _csv_lines(conn):  # type: ignore[no-untyped-def]
-    import csv
-    import io
+def _csv_lines(conn, known_at):  # type: ignore[no-untyped-def]
+    from rumour_ledger.ledger.claim_csv import csv_lines
+    from rumour_ledger.projections.views import claim_table
 
-    from rumour_ledger.projections.views import CSV_COLUMNS, claim_table
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    yield buffer.getvalue()
-    for row in claim_table(conn):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
+    return csv_lines(claim_table(conn, known_at))

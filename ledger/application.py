@@ -552,9 +552,12 @@ class RumourLedger(Application):
     def _who(self, entry: Entry) -> str:
         return entry.recorded_by or self.user
 
-    def export_entries(self, batch: int = 5_000) -> Iterator[dict[str, Any]]:
+    def export_entries(
+        self, batch: int = 5_000, known_at: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every claim, retraction, alias and recast in the order it was recorded, as
-        interchange objects."""
+        interchange objects; with known_at, only those recorded by then: what a ledger that
+        had received nothing later would export."""
         moves: dict[uuid.UUID, dict[str, Any]] = {}
         start = 1
         while True:
@@ -563,8 +566,8 @@ class RumourLedger(Application):
                 return
             for notification in notifications:
                 event = self.mapper.to_domain_event(notification)
-                line = export_line(event, moves)
-                if line is not None:
+                line = export_line(event, moves)  # an opening's move is noted whenever
+                if line is not None and (known_at is None or event.timestamp <= known_at):
                     yield line
             start = notifications[-1].id + 1
 

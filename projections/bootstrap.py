@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from rumour_ledger.ledger.aliases import AliasKind
-    from rumour_ledger.projections.claims import Progress
+    from rumour_ledger.projections.claims import Progress, Stage
 
 # SQLAlchemy and the read-model modules are imported where the read models are first used:
 # recording a claim never reads them, and importing SQLAlchemy is most of such a command's time.
@@ -69,22 +69,28 @@ class Ledger:
         with self.engine.connect() as conn:
             yield conn
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Apply every event recorded since the read models' positions; returns how many."""
+    def catch_up(self, progress: Progress | None = None, stage: Stage | None = None) -> int:
+        """Apply every event recorded since the read models' positions; returns how many.
+        stage, if given, is told each stage's name as it begins."""
         from rumour_ledger.projections import calls as calls_model
         from rumour_ledger.projections import claims as claims_model
 
-        applied = claims_model.catch_up(self.app, self.engine, progress=progress)
+        _begin(stage, "claims read model")
+        applied = claims_model.catch_up(self.app, self.engine, progress=progress, stage=stage)
+        _begin(stage, "calls read model: scoring the sources' calls")
         calls_model.catch_up(self.app, self.engine, self.store)
         return applied
 
-    def rebuild(self, progress: Progress | None = None) -> int:
+    def rebuild(self, progress: Progress | None = None, stage: Stage | None = None) -> int:
         """Throw every read model away and apply every event again from the first."""
         from rumour_ledger.projections import calls as calls_model
         from rumour_ledger.projections import claims as claims_model
 
+        _begin(stage, "calls read model: clearing it")
         calls_model.rebuild(self.engine)
-        applied = claims_model.rebuild(self.app, self.engine, progress=progress)
+        _begin(stage, "claims read model")
+        applied = claims_model.rebuild(self.app, self.engine, progress=progress, stage=stage)
+        _begin(stage, "calls read model: scoring the sources' calls")
         calls_model.catch_up(self.app, self.engine, self.store)
         return applied
 
@@ -138,6 +144,11 @@ class Ledger:
 
     def __exit__(self, *_: Any) -> None:
         self.close()
+
+
+def _begin(stage: Stage | None, name: str) -> None:
+    if stage is not None:
+        stage(name)
 
 
 def open_ledger(

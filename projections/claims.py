@@ -39,6 +39,9 @@ BULK_FROM = 20_000
 # Slices decoded ahead of the one being written (each holds BATCH events' rows).
 READ_AHEAD = 2
 Progress = Callable[[int, int], None]
+# Told the name of each stage as it starts (a count alone would sit at 100% while the
+# indexes are built again).
+Stage = Callable[[str], None]
 T = TypeVar("T")
 MODEL_TABLES = (rumours, claims, aliases)
 
@@ -85,28 +88,40 @@ def catch_up(
     *,
     progress: Progress | None = None,
     batch: int = BATCH,
+    stage: Stage | None = None,
 ) -> int:
     """Apply every event recorded since the saved position; returns how many."""
-    return _catch_up(app, engine, progress, batch, clear=False)
+    return _catch_up(app, engine, Tally(progress, stage), batch, clear=False)
 
 
 def rebuild(
-    app: RumourLedger, engine: Engine, *, progress: Progress | None = None, batch: int = BATCH
+    app: RumourLedger,
+    engine: Engine,
+    *,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+    stage: Stage | None = None,
 ) -> int:
     """Throw the read model away and apply every event again from the first.
 
     All in one transaction: a rebuild that fails or is killed leaves the old model as it was.
     """
-    return _catch_up(app, engine, progress, batch, clear=True)
+    return _catch_up(app, engine, Tally(progress, stage), batch, clear=True)
 
 
 class Tally:
-    """Counts the events applied and tells the progress callback, if there is one."""
+    """Counts the events applied and tells the progress callback, if there is one, and
+    the stage callback when a stage without a count begins."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, stage: Stage | None = None) -> None:
         self.progress = progress
+        self.stage = stage
         self.applied = 0
         self.total = 0
+
+    def begin(self, name: str) -> None:
+        if self.stage is not None:
+            self.stage(name)
 
     def add(self, count: int) -> None:
         self.applied += count
@@ -114,18 +129,15 @@ class Tally:
             self.progress(self.applied, max(self.total, self.applied))
 
 
-def _catch_up(
-    app: RumourLedger, engine: Engine, progress: Progress | None, batch: int, *, clear: bool
-) -> int:
+def _catch_up(app: RumourLedger, engine: Engine, tally: Tally, batch: int, *, clear: bool) -> int:
     with bulk.no_cycle_collection():
-        return _catch_up_all(app, engine, progress, batch, clear=clear)
+        return _catch_up_all(app, engine, tally, batch, clear=clear)
 
 
 def _catch_up_all(
-    app: RumourLedger, engine: Engine, progress: Progress | None, batch: int, *, clear: bool
+    app: RumourLedger, engine: Engine, tally: Tally, batch: int, *, clear: bool
 ) -> int:
     read = StateReader(app.mapper)
-    tally = Tally(progress)
     first = True
     while True:
         with engine.connect() as conn:
@@ -203,6 +215,7 @@ def _load(
                     if tally.progress is not None:
                         done = tally.applied + applied
                         tally.progress(done, max(tally.total, done))
+            tally.begin("claims read model: building its indexes")
             bulk.create_indexes(conn, dropped)
             bulk.analyze(conn, MODEL_TABLES)
     except IntegrityError:

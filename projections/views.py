@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
+from rumour_ledger.ledger.claim_csv import CSV_COLUMNS
 from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
-from rumour_ledger.ledger.interchange import CLAIM_FIELDS
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claim_rows import naive_utc
@@ -327,19 +327,18 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     return uuid.UUID(rows[0].id)
 
 
-CSV_COLUMNS = (*CLAIM_FIELDS, "retracted", "retracted_by")
-
-
-def claim_table(conn: Connection) -> Iterator[dict[str, Any]]:
-    """Every claim as one flat row, in recorded order, for spreadsheets."""
+def claim_table(conn: Connection, known_at: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every claim as one flat row, in recorded order, for spreadsheets; with known_at, the
+    claims recorded by then, retracted as the ledger held them then."""
+    recorded = [] if known_at is None else [claims.c.recorded_at <= naive_utc(known_at)]
     query = (
         select(claims, rumours.c.subject, rumours.c.from_club, rumours.c.to_club, rumours.c.role)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
-        .where(claims.c.kind != "retraction")
+        .where(claims.c.kind != "retraction", *recorded)
         .order_by(claims.c.position)
     )
     for row in conn.execute(query):
-        event = event_dict(row)
+        event = event_dict(row, known_at)
         event["official"] = "true" if event["official"] else "false"
         event["retracted"] = "true" if event["retracted"] else "false"
         yield {
