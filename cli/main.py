@@ -57,6 +57,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "clubs",
         "Every club the ledger names, with its rumours and claims, most spoken of first.",
     ),
+    "collapse": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "collapse",
+        "Record that a move is off, on the record: it ends as not happened.",
+    ),
     "confirm": LazyCommand(
         "rumour_ledger.cli.recording",
         "confirm",

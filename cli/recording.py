@@ -1,4 +1,4 @@
-"""Commands that append to the ledger: report, deny, confirm, retract and recast."""
+"""Commands that append to the ledger: report, deny, confirm, collapse, retract and recast."""
 
 from __future__ import annotations
 
@@ -138,6 +138,24 @@ def confirm(ctx: click.Context, **values: Any) -> None:
         --source "Real Madrid" --date 2025-05-25
     """
     _record(ctx, "confirmation", **values)
+
+
+@click.command()
+@claim_options
+@click.pass_context
+def collapse(ctx: click.Context, **values: Any) -> None:
+    """Record that a move is off, on the record: it ends as not happened.
+
+    Called off by a party, or the subject renewed or signed elsewhere. It ends the move
+    for the likelihood, track records and score, as a confirmation ends it as happened;
+    a later report reopens it, and `rumour retract` takes it back.
+
+    Example:
+
+        rumour collapse "Xabi Alonso" --from "Bayer Leverkusen" --to "Bayern Munich"
+        --role coach --source "Bayer Leverkusen" --official --date 2024-03-29
+    """
+    _record(ctx, "collapse", **values)
 
 
 @click.command()

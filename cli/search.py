@@ -9,7 +9,7 @@ import click
 from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
 from rumour_ledger.cli.render import print_json, print_table, short
 
-TYPES = ("report", "denial", "confirmation", "retraction")
+TYPES = ("report", "denial", "confirmation", "collapse", "retraction")
 
 
 def _known_at_option(func: Any) -> Any:

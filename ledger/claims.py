@@ -30,12 +30,15 @@ _SPACE = re.compile(r"\s")  # the same characters as str.isspace
 
 
 class Kind(StrEnum):
-    """The four kinds of entry in the ledger, named as in the interchange format."""
+    """The kinds of entry in the ledger, named as in the interchange format."""
 
     REPORT = "report"
     DENIAL = "denial"
     CONFIRMATION = "confirmation"
     RETRACTION = "retraction"
+    # The move is off, on the record: called off by a party, the subject renewed or signed
+    # elsewhere. It ends the move as not happened, as a confirmation ends it as happened.
+    COLLAPSE = "collapse"
 
 
 class Role(StrEnum):

@@ -89,6 +89,10 @@ class Rumour(Aggregate):
         TOPIC = "rumour-ledger:Rumour.Confirmed"
         KIND = Kind.CONFIRMATION
 
+    class Collapsed(Claimed):
+        TOPIC = "rumour-ledger:Rumour.Collapsed"
+        KIND = Kind.COLLAPSE
+
     class Retracted(Aggregate.Event):
         TOPIC = "rumour-ledger:Rumour.Retracted"
         claim_id: uuid.UUID
@@ -287,5 +291,5 @@ class Rumour(Aggregate):
 
 
 EVENT_BY_KIND: dict[Kind, type[Rumour.Claimed]] = {
-    c.KIND: c for c in (Rumour.Reported, Rumour.Denied, Rumour.Confirmed)
+    c.KIND: c for c in (Rumour.Reported, Rumour.Denied, Rumour.Confirmed, Rumour.Collapsed)
 }

@@ -10,6 +10,7 @@ MARKERS = {
     "report": ("^", "tab:green"),
     "denial": ("v", "tab:red"),
     "confirmation": ("*", "tab:blue"),
+    "collapse": ("X", "tab:purple"),
 }
 
 

@@ -68,6 +68,11 @@ def live(moment: Moment) -> Any:
     )
 
 
+def ending_claim(moment: Moment) -> Any:
+    """Collapses that count at this moment, on the same two clocks as `live` claims."""
+    return and_(claims.c.published <= moment.as_of, standing(moment))
+
+
 def standing(moment: Moment) -> Any:
     """Claims recorded by known_at and not retracted (as the ledger stood then), whatever
     their published day."""
@@ -217,38 +222,71 @@ class Confirmed:
     published: date
 
 
-class Rivals:
-    """Confirmed moves that end other rumours: the subject went elsewhere, or the club
-    appointed another head coach."""
+@dataclass(frozen=True, slots=True)
+class Collapse:
+    """A move called off on the record (a `collapse` claim), as it bears on the move itself."""
 
-    def __init__(self, confirmed: Iterable[Confirmed]) -> None:
+    key: MoveKey
+    source: str
+    published: date
+
+
+class Rivals:
+    """What ends a rumour short of its own confirmation: a rival's confirmation (the subject
+    went elsewhere, or the club appointed another head coach), or its own collapse."""
+
+    def __init__(self, confirmed: Iterable[Confirmed], collapses: Iterable[Collapse] = ()) -> None:
         self.by_subject: dict[str, list[Confirmed]] = defaultdict(list)
         self.coaches_by_club: dict[str, list[Confirmed]] = defaultdict(list)
+        self.collapses: dict[MoveKey, list[Collapse]] = defaultdict(list)
         for c in confirmed:
             self.by_subject[c.key[0]].append(c)
             if c.role == "coach" and c.key[2]:
                 self.coaches_by_club[c.key[2]].append(c)
+        for off in collapses:
+            self.collapses[off.key].append(off)
 
     def resolutions(self, key: MoveKey, role: str) -> list[Resolution]:
+        # A collapse ends the move it is about, whatever its shape; a later report reopens
+        # it, as after a rival's confirmation (the fold's rule), and a retraction undoes it.
+        called_off = [
+            Resolution(off.published, f"called off, per {off.source}")
+            for off in self.collapses.get(key, ())
+        ]
         subject, _from, to = key
         if to is None:
-            return []  # a departure is not ended by where the subject went
+            return called_off  # a departure is not ended by where the subject went
         ended = [c for c in self.by_subject.get(subject, []) if c.key[2] not in (None, to)]
         if role == "coach":
             ended += [c for c in self.coaches_by_club.get(to, []) if c.key[0] != subject]
-        return [Resolution(c.published, f"{c.label} confirmed") for c in ended]
+        return [*called_off, *(Resolution(c.published, f"{c.label} confirmed") for c in ended)]
 
 
 def rivals(
     conn: Connection, moment: Moment, found: Catalogue, scope: Iterable[Rumoured] | None = None
 ) -> Rivals:
-    """The live confirmations that may end rumours (all, or those of some moves' rivals)."""
+    """The live confirmations that may end rumours (all, or those of some moves' rivals),
+    and the live collapses of the same moves."""
     query = (
         select(rumours, claims.c.published.label("confirmed_on"))
         .join(claims, claims.c.rumour_id == rumours.c.id)
         .where(live(moment), claims.c.kind == "confirmation")
     )
+    called_off = (
+        select(rumours, claims.c.source, claims.c.published.label("called_off_on"))
+        .join(claims, claims.c.rumour_id == rumours.c.id)
+        .where(ending_claim(moment), claims.c.kind == "collapse")
+    )
     scoped = None if scope is None else _rival_scope(list(scope), found.names)
+    if scope is None:
+        offs = list(conn.execute(called_off))
+    else:
+        own = [rumour_id for move in scope for rumour_id in move.ids]
+        offs = [
+            row
+            for chunk in chunked(own)
+            for row in conn.execute(called_off.where(claims.c.rumour_id.in_(chunk)))
+        ]
     if scoped is None:
         rows = list(conn.execute(query))
     else:
@@ -265,7 +303,8 @@ def rivals(
     for row in rows:
         key = move_key(row, found.names)
         confirmed.append(Confirmed(key, row.role, row.label, row.confirmed_on))
-    return Rivals(confirmed)
+    collapses = [Collapse(move_key(r, found.names), r.source, r.called_off_on) for r in offs]
+    return Rivals(confirmed, collapses)
 
 
 def _rival_scope(scope: list[Rumoured], names: Names) -> Any:

@@ -22,7 +22,9 @@ from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.tables import claims, rumours
 from rumour_ledger.projections.views import event_dict
 
-CLAIM_TYPES = ("report", "denial", "confirmation", "retraction")
+CLAIM_TYPES = ("report", "denial", "confirmation", "collapse", "retraction")
+# What a search finds unless told a type: the claims, not the retractions of them.
+SEARCHED = CLAIM_TYPES[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def conditions(query: Query, names: Names) -> list[Any]:
         where.append(_named(names, AliasKind.PERSON, query.person, rumours.c.subject_key))
     # Retractions are entries, not claims: listed when asked for; a retracted claim is
     # listed anyway, marked.
-    where.append(claims.c.kind.in_(query.kinds or CLAIM_TYPES[:3]))
+    where.append(claims.c.kind.in_(query.kinds or SEARCHED))
     if query.since is not None:
         where.append(claims.c.published >= query.since)
     if query.until is not None:

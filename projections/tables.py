@@ -186,13 +186,26 @@ standings = Table(
     Column("ended_after", Text, nullable=False),
     Index("ix_standings_first_day", "first_day"),
 )
+# A whole board reads every collapse, fewer still than confirmations.
+collapses_index = Index(
+    "ix_claims_collapses",
+    claims.c.rumour_id,
+    claims.c.published,
+    sqlite_where=text("kind = 'collapse'"),
+    postgresql_where=text("kind = 'collapse'"),
+)
 # Added after ledgers were first made (see claims.create_tables): a board cut to its top
 # moves reads only the recent ones, and the most origins any counts.
 standings_last_day_index = Index("ix_standings_last_day", standings.c.last_day)
 standings_origins_index = Index("ix_standings_origins", standings.c.origins)
 # Indexes added after ledgers were first made: create_all makes no index on a table that
 # already exists, so opening a ledger makes these (claims.create_tables).
-ADDED_INDEXES = (confirmations_index, standings_last_day_index, standings_origins_index)
+ADDED_INDEXES = (
+    confirmations_index,
+    collapses_index,
+    standings_last_day_index,
+    standings_origins_index,
+)
 
 
 # The tables whose "position" is a notification id.

@@ -92,6 +92,7 @@ def rumour_list(
             _counted("report", known_at).label("reports"),
             _counted("denial", known_at).label("denials"),
             _counted("confirmation", known_at).label("confirmations"),
+            _counted("collapse", known_at).label("collapses"),
             func.max(case((live_claim, claims.c.published))).label("last_claim"),
         )
         .select_from(rumours.outerjoin(claims, and_(claims.c.rumour_id == rumours.c.id, *window)))
@@ -110,6 +111,7 @@ def rumour_list(
                 "reports": sum(int(m.reports) for m in move.members),
                 "denials": sum(int(m.denials) for m in move.members),
                 "confirmations": sum(int(m.confirmations) for m in move.members),
+                "collapses": sum(int(m.collapses) for m in move.members),
                 "last_claim": _iso(max(days)) if days else None,
                 "merged": [str(uuid.UUID(m.id)) for m in move.members[1:]],
             }

@@ -204,7 +204,9 @@ def ledger_lines(draw, min_size=1, max_size=14):
         recorded = NOW - timedelta(days=draw(st.integers(1, 400)), seconds=draw(st.integers(0, 9)))
         lines.append(
             {
-                "type": draw(st.sampled_from(["report"] * 5 + ["denial"] * 2 + ["confirmation"])),
+                "type": draw(
+                    st.sampled_from(["report"] * 5 + ["denial"] * 2 + ["confirmation", "collapse"])
+                ),
                 "subject": subject,
                 "to": to,
                 # A rumour's role is fixed when it is first recorded, so keep it one per person.

@@ -92,7 +92,7 @@ def ledger_lines(draw: st.DrawFn, max_size: int = 16) -> list[dict[str, Any]]:
             # Unique: a file may give one id to claims of different rumours, which the read
             # model refuses (test_one_claim_id_in_two_rumours_is_a_clear_error).
             claim_id = str(uuid.UUID(int=draw(st.integers(0, 2**100)) << 16 | len(lines)))
-            kind = draw(st.sampled_from(["report", "report", "denial", "confirmation"]))
+            kind = draw(st.sampled_from(["report", "report", "denial", "confirmation", "collapse"]))
             to = draw(st.sampled_from(CLUBS))
             source = draw(st.sampled_from(SOURCES + ALIASES))
             lines.append(

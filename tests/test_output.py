@@ -38,6 +38,7 @@ WRITES = {
     ("report",),
     ("deny",),
     ("confirm",),
+    ("collapse",),
     ("retract",),
     ("recast",),
     ("rebuild",),

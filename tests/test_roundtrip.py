@@ -40,7 +40,7 @@ def claims(draw):
         st.none() | st.sampled_from([s for s in SOURCES if name_key(s) != name_key(source)])
     )
     return {
-        "type": draw(st.sampled_from(["report", "denial", "confirmation"])),
+        "type": draw(st.sampled_from(["report", "denial", "confirmation", "collapse"])),
         "subject": draw(st.sampled_from(PEOPLE)),
         "from": from_,
         "to": draw(st.none() | st.just(to)) if from_ is not None else to,

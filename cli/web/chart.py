@@ -13,7 +13,12 @@ from typing import Any
 WIDTH, HEIGHT = 880, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 34
 # A marker's colour says the claim's type; the legend under the chart says it in words.
-COLOURS = {"report": "#1f5fbf", "denial": "#c0392b", "confirmation": "#1e8449"}
+COLOURS = {
+    "report": "#1f5fbf",
+    "denial": "#c0392b",
+    "confirmation": "#1e8449",
+    "collapse": "#7d3c98",
+}
 
 
 def timeline_svg(days: list[dict[str, Any]], label: str) -> str:
