@@ -448,4 +448,7 @@ def open_ledger_for(  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    from rumour_ledger.projections import workers_allowed
+
+    workers_allowed.allow()
     cli(prog_name="rumour")

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 
 from rumour_ledger.ledger.errors import LedgerError
 from rumour_ledger.ledger.store import Store
+from rumour_ledger.projections import workers_allowed
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -32,13 +33,16 @@ AHEAD_PER_WORKER = 4
 
 
 def worker_count() -> int:
-    """How many processes may work at once, this one included: $RUMOUR_WORKERS, else the
-    cores this process may use (at most four). 1 works everything out in this process."""
+    """How many processes may work at once, this one included: $RUMOUR_WORKERS, else (in
+    the `rumour` command) the cores this process may use, at most four, and (called as a
+    library) 1. 1 works everything out in this process."""
     given = os.environ.get(WORKERS_VARIABLE, "").strip()
     if given:
         if not given.isdigit() or int(given) < 1:
             raise LedgerError(f"{WORKERS_VARIABLE} must be a number of processes, not {given!r}")
         return int(given)
+    if not workers_allowed.allowed():
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(cores or 1, MOST_WORKERS))
 

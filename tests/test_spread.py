@@ -53,6 +53,52 @@ def test_a_worker_count_that_is_not_a_number_of_processes_is_refused(monkeypatch
         worker_count()
 
 
-def test_by_default_every_core_works_up_to_four(monkeypatch):
+def test_in_the_rumour_command_every_core_works_up_to_four(monkeypatch):
+    from rumour_ledger.projections import workers_allowed
+
     monkeypatch.delenv("RUMOUR_WORKERS", raising=False)
-    assert 1 <= worker_count() <= 4
+    monkeypatch.setattr(workers_allowed, "_allowed", True)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert worker_count() == max(1, min(cores or 1, 4))
+
+
+def test_called_as_a_library_it_works_in_one_process_unless_told(monkeypatch):
+    from rumour_ledger.projections import workers_allowed
+
+    monkeypatch.delenv("RUMOUR_WORKERS", raising=False)
+    monkeypatch.setattr(workers_allowed, "_allowed", False)
+    assert worker_count() == 1
+
+
+# A script with no main guard: a worker re-running it would start workers of its own.
+UNGUARDED = """
+import json
+from rumour_ledger.cli.main import cli
+from rumour_ledger.projections import calls
+
+calls.SUBJECTS_PER_SLICE, calls.SPREAD_FROM = 1, 2
+with open(LINES, "w") as out:
+    for n in range(40):
+        line = {"type": "report", "subject": f"Player {n}", "to": f"Club {n % 3}",
+                "source": f"S{n % 5}", "date": f"2024-01-{1 + n % 28:02d}"}
+        out.write(json.dumps(line) + "\\n")
+cli(["import", LINES, "--db", LOCATION], standalone_mode=False)
+cli(["rebuild", "--db", LOCATION], standalone_mode=False)
+print("done")
+"""
+
+
+def test_a_script_without_a_main_guard_rebuilds_in_one_process_and_ends(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    location = str(tmp_path / "ledger.db")
+    lines = str(tmp_path / "lines.jsonl")
+    script.write_text(f"LOCATION, LINES = {location!r}, {lines!r}\n" + UNGUARDED)
+    env = {k: v for k, v in os.environ.items() if k != "RUMOUR_WORKERS"}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "done"
