@@ -76,6 +76,7 @@ TARGETS: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "board_cli_ms": ("< 1 s at 1M", lambda v: v < 1000, "1M"),
     "one_rumour_ms": ("< 50 ms", lambda v: v < 50, "every"),
     "append_cli_ms": ("< 0.5 s at 1M", lambda v: v < 500, "1M"),
+    "append_read_ratio": ("<= 2x at 1M", lambda v: v <= 2, "1M"),
     "peak_mb": ("< 500 MB at 1M", lambda v: v < 500, "1M"),
     "help_ratio": ("<= 1.3x import click", lambda v: v <= 1.3, "every"),
 }
@@ -491,6 +492,23 @@ class Bench:
             out["append_cli"] = summary_ms(
                 repeat(append, min(self.args.repeats, 5), budget, warmup=False)
             )
+            log(f"{store} {n}: the read right after an append by the busiest source")
+            busiest = out["ledger"]["busiest_source"]
+            after: list[float] = []
+            settled: list[float] = []
+            why = ["--db", db, "why", hot["id"], "--json"]
+            for _ in range(min(self.args.repeats, 5)):
+                command = ["--db", db, "report", hot["subject"], "--source", busiest]
+                command += ["--role", hot["role"], "--date", generate.END.isoformat()]
+                command += ["--claim", f"benchmark busiest {next(counter)} {uuid.uuid4().hex}"]
+                command += ["--from", hot["from"]] if hot["from"] else []
+                command += ["--to", hot["to"]] if hot["to"] else []
+                self.cli(*command)
+                after.append(self.cli(*why)["wall_s"])  # pays the catch-up
+                settled.append(self.cli(*why)["wall_s"])  # nothing left to catch up
+            out["read_after_append_cli"] = summary_ms(after)
+            out["read_settled_cli"] = summary_ms(settled)
+            out["read_after_append_ratio"] = median(after) / median(settled)
         except Exception as error:  # the product failing is a result too: keep going
             log(f"{store} {n}: stopped: {error}")
             out["error"] = short_error(error)
@@ -527,6 +545,12 @@ class Bench:
                 .limit(1)
             ).one()
             row = conn.execute(select(rumours).where(rumours.c.id == hot.rumour_id)).one()
+            busiest = conn.execute(
+                select(claims.c.source, counted)
+                .group_by(claims.c.source)
+                .order_by(counted.desc())
+                .limit(1)
+            ).one()
             described = {
                 "events": conn.execute(select(func.count()).select_from(claims)).scalar(),
                 "rumours": conn.execute(select(func.count()).select_from(rumours)).scalar(),
@@ -540,6 +564,7 @@ class Bench:
                     "role": row.role,
                     "claims": hot.claims,
                 },
+                "busiest_source": busiest.source,
             }
         if store == "sqlite":
             described["file_mb"] = os.path.getsize(db) / 2**20
@@ -941,10 +966,24 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
         ("why, hottest rumour, in process", "why_hottest", "one_rumour_ms"),
         ("timeline, hottest rumour, in process", "timeline_hottest", "one_rumour_ms"),
         ("append one report, whole process", "append_cli", "append_cli_ms"),
+        ("why right after an append by the busiest source", "read_after_append_cli", None),
+        ("  the same why with nothing to catch up", "read_settled_cli", None),
     ]
     for label, key, target in latency:
         cell, value = _latency(key)
         rows.append((label, cell, target, value))
+    rows.append(
+        (
+            "  read after an append / settled read",
+            lambda r: (
+                None
+                if "read_after_append_ratio" not in r
+                else f"{r['read_after_append_ratio']:.2f}x"
+            ),
+            "append_read_ratio",
+            lambda r: r.get("read_after_append_ratio"),
+        )
+    )
     rows.append(
         (
             "import/rebuild runs that hung (killed, run again)",

@@ -24,7 +24,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, text
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from rumour_ledger.ledger.aliases import AliasKind
@@ -295,20 +295,110 @@ def _write(conn: Connection, worked: Worked) -> None:
         bulk.insert_rows(conn, calls, StoredCall._fields, worked.calls)
 
 
-def _rewrite(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: Rivals) -> set[str]:
+def _rewrite(
+    conn: Connection, moves: Sequence[Rumoured], names: Names, rival: Rivals
+) -> DayChanges:
     """Replace the standings and calls of these moves with theirs as the claims now stand;
-    returns the sources whose calls that may have changed."""
-    sources: set[str] = set()
+    returns how that changes each source's record, day by day."""
+    changes = DayChanges()
     for chunk in chunked(moves, MOVES_PER_CHUNK):
-        for ids in chunked([i for move in chunk for i in move.ids]):
-            were = select(calls.c.source_key).where(calls.c.move_id.in_(ids)).distinct()
-            sources.update(conn.execute(were).scalars())
-            conn.execute(delete(calls).where(calls.c.move_id.in_(ids)))
-            conn.execute(delete(standings).where(standings.c.move_id.in_(ids)))
-        worked = _worked_out(conn, chunk, names, rival)
-        _write(conn, worked)
-        sources.update(row[1] for row in worked.calls)  # source_key
-    return sources
+        ids = [i for move in chunk for i in move.ids]
+        for some in chunked(ids):
+            changes.add(conn, some, -1)
+            conn.execute(delete(calls).where(calls.c.move_id.in_(some)))
+            conn.execute(delete(standings).where(standings.c.move_id.in_(some)))
+        _write(conn, _worked_out(conn, chunk, names, rival))
+        for some in chunked(ids):
+            changes.add(conn, some, +1)
+    return changes
+
+
+# The record changes some moves' own calls make: +1 scored (and +1 right if right) on the
+# day a call starts counting, -1 on the day it stops, as _RECORD_DAYS sums them.
+_BOUNDARIES = f"""
+SELECT source_key, valid_from, 1, {RIGHT} FROM calls
+WHERE NOT relayed AND move_id IN :ids
+UNION ALL
+SELECT source_key, valid_to, -1, -({RIGHT}) FROM calls
+WHERE NOT relayed AND valid_to IS NOT NULL AND move_id IN :ids"""
+
+
+class DayChanges:
+    """How rewriting some moves changes each source's record: the net change of (scored,
+    right) on each day, and every day a call of theirs started or stopped counting, before
+    or after."""
+
+    def __init__(self) -> None:
+        self.delta: dict[tuple[str, date], list[int]] = {}
+
+    def add(self, conn: Connection, move_ids: Sequence[str], sign: int) -> None:
+        query = text(_BOUNDARIES).bindparams(bindparam("ids", expanding=True))
+        params = {"ids": list(move_ids), "horizon": DEFAULT_HORIZON, "report": REPORT}
+        for source_key, day, scored, right in conn.execute(query, params):
+            change = self.delta.setdefault((source_key, _as_day(day)), [0, 0])
+            change[0] += sign * scored
+            change[1] += sign * right
+
+    def by_source(self) -> dict[str, list[tuple[date, int, int]]]:
+        found: dict[str, list[tuple[date, int, int]]] = {}
+        for (source_key, day), (scored, right) in sorted(self.delta.items()):
+            found.setdefault(source_key, []).append((day, scored, right))
+        return found
+
+
+def _as_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _shift_days(conn: Connection, changes: DayChanges) -> None:
+    """Bring the record days of the sources these changes touch to what _store_days would
+    work out from their calls now, touching only the days from the first change on.
+
+    A record day is the running sum of every change up to it, stored on each day a call
+    starts or stops counting; so a change on day d adds to every stored day from d on, a
+    day that gains its first boundary gets a row (the sum before it, then shifted), and a
+    day that lost its last boundary loses its row. Working the whole history of a busy
+    source out again instead was what made the read after an append wait."""
+    rows = record_days.c
+    for source_key, days in changes.by_source().items():
+        touched = [day for day, _scored, _right in days]
+        bounded = _boundary_days(conn, source_key, touched)
+        held = select(rows.day).where(rows.source_key == source_key, rows.day.in_(touched))
+        stored = {_as_day(d) for d in conn.execute(held).scalars()}
+        for day in touched:
+            if day in bounded and day not in stored:
+                before = conn.execute(
+                    select(rows.scored, rows.right)
+                    .where(rows.source_key == source_key, rows.day < day)
+                    .order_by(rows.day.desc())
+                    .limit(1)
+                ).first()
+                scored, right = before if before is not None else (0, 0)
+                conn.execute(
+                    record_days.insert().values(
+                        source_key=source_key, day=day, scored=scored, right=right
+                    )
+                )
+        for day, scored, right in days:
+            if scored or right:
+                conn.execute(
+                    record_days.update()
+                    .where(rows.source_key == source_key, rows.day >= day)
+                    .values(scored=rows.scored + scored, right=rows.right + right)
+                )
+        gone = [day for day in touched if day not in bounded]
+        if gone:
+            conn.execute(
+                delete(record_days).where(rows.source_key == source_key, rows.day.in_(gone))
+            )
+
+
+def _boundary_days(conn: Connection, source_key: str, days: Sequence[date]) -> set[date]:
+    """Which of these days some own call of the source still starts or stops counting on."""
+    own = and_(calls.c.source_key == source_key, ~calls.c.relayed)
+    starts = select(calls.c.valid_from).where(own, calls.c.valid_from.in_(days))
+    stops = select(calls.c.valid_to).where(own, calls.c.valid_to.in_(days))
+    return {_as_day(d) for d in conn.execute(starts.union(stops)).scalars()}
 
 
 # Each source's record on every day it changed, worked out by the database from the calls
@@ -344,13 +434,6 @@ def _store_days(conn: Connection, sources: Sequence[str] | None = None) -> None:
         query = query.bindparams(bindparam("sources", expanding=True))
         params["sources"] = list(sources)
     conn.execute(query, params)
-
-
-def _rewrite_days(conn: Connection, sources: Iterable[str]) -> None:
-    """Work out again the record days of these sources from their calls."""
-    for chunk in chunked(sorted(set(sources))):
-        conn.execute(delete(record_days).where(record_days.c.source_key.in_(chunk)))
-        _store_days(conn, chunk)
 
 
 def _everything(conn: Connection, names: Names, store: Store | None = None) -> None:
@@ -429,7 +512,7 @@ def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
     ]
     if moves:
         rival = rivals(conn, EVERYTHING, found, moves)
-        _rewrite_days(conn, _rewrite(conn, moves, names, rival))
+        _shift_days(conn, _rewrite(conn, moves, names, rival))
 
 
 def catch_up(app: RumourLedger, engine: Engine, store: Store | None = None) -> int:

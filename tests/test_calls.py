@@ -174,9 +174,15 @@ def test_a_timeline_weighs_a_source_by_its_record_from_its_first_claim_on(open_f
             assert reliabilities[0] < reliabilities[1]
 
 
-def stored_calls(ledger) -> list[tuple]:
+def stored_calls(ledger) -> list[list[tuple]]:
+    """The per-move read models as stored: calls, each source's record days, standings."""
+    from rumour_ledger.projections.tables import record_days, standings
+
     with ledger.engine.connect() as conn:
-        return sorted(tuple(r) for r in conn.execute(select(calls)))
+        return [
+            sorted(tuple(r) for r in conn.execute(select(table)))
+            for table in (calls, record_days, standings)
+        ]
 
 
 @LAWS
