@@ -487,14 +487,17 @@ def _subjects(conn: Connection, names: Names) -> list[tuple[str, str] | None]:
     return [(chunk[0], chunk[-1]) for chunk in chunked(keys, SUBJECTS_PER_SLICE)]
 
 
-def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
-    """Work out again the moves whose outcome these rumours' claims may have changed."""
+def _around(conn: Connection, names: Names, changed: Changed) -> None:
+    """Work out again the moves whose outcome these rumours' claims may have changed: their
+    own moves, and, where a confirmation came or went, every move it may end."""
     touched = []
-    ids = sorted(set(rumour_ids))
+    ids = sorted(changed.rumours)
     for chunk in chunked(ids):
         touched.extend(conn.execute(select(rumours).where(rumours.c.id.in_(chunk))))
     subjects = {names.person(row.subject_key) for row in touched}
-    clubs = {names.club(row.to_key) for row in touched if row.role == "coach" and row.to_key}
+    wide = [row for row in touched if row.id in changed.rivals]
+    clubs = {names.club(row.to_key) for row in wide if row.role == "coach" and row.to_key}
+    ended = {names.person(row.subject_key) for row in wide}
     person_keys = sorted({k for s in subjects if s for k in names.aliases_of(AliasKind.PERSON, s)})
     club_keys = sorted({k for c in clubs if c for k in names.aliases_of(AliasKind.CLUB, c)})
     rows: dict[str, Any] = {}
@@ -508,7 +511,9 @@ def _around(conn: Connection, names: Names, rumour_ids: Iterable[str]) -> None:
     moves = [
         move
         for move in found.moves.values()
-        if move.key[0] in subjects or (move.move.role == "coach" and move.key[2] in clubs)
+        if move.key[0] in ended
+        or (move.move.role == "coach" and move.key[2] in clubs)
+        or changed.rumours.intersection(move.ids)
     ]
     if moves:
         rival = rivals(conn, EVERYTHING, found, moves)
@@ -531,7 +536,7 @@ def catch_up(app: RumourLedger, engine: Engine, store: Store | None = None) -> i
             names = names_in_force(conn)
             if changed is None:
                 _everything(conn, names, store)
-            elif changed:
+            elif changed.rumours:
                 _around(conn, names, changed)
     except IntegrityError:
         return 0  # another process created the position row first
@@ -540,12 +545,25 @@ def catch_up(app: RumourLedger, engine: Engine, store: Store | None = None) -> i
     return end - start
 
 
-def _changed_rumours(app: RumourLedger, start: int, end: int) -> set[str] | None:
+@dataclass(frozen=True)
+class Changed:
+    """The rumours that new events belong to, and those among them whose rivals may change
+    too: a confirmation ends other moves, and a retraction may take one back. A report,
+    denial or collapse changes only its own move."""
+
+    rumours: set[str]
+    rivals: set[str]
+
+
+WIDENING = {Rumour.Confirmed.TOPIC, Rumour.Retracted.TOPIC}
+
+
+def _changed_rumours(app: RumourLedger, start: int, end: int) -> Changed | None:
     """The rumours that events after start (up to end) belong to; None if everything may
     have changed: a first run, an alias, a recast, or too many events to look at one by one."""
     if start == 0 or end - start > FULL_AFTER:
         return None
-    changed: set[str] = set()
+    changed = Changed(set(), set())
     after = start
     while after < end:
         page = app.recorder.select_notifications(after + 1, 1_000, stop=end)
@@ -556,7 +574,9 @@ def _changed_rumours(app: RumourLedger, start: int, end: int) -> set[str] | None
             # of its old role change too, so, as rare as aliases, it is worked out in full.
             if notification.topic.startswith(ALIAS_TOPICS) or notification.topic == RECAST:
                 return None
-            changed.add(notification.originator_id.hex)
+            changed.rumours.add(notification.originator_id.hex)
+            if notification.topic in WIDENING:
+                changed.rivals.add(notification.originator_id.hex)
         after = page[-1].id
     return changed
 
