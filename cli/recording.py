@@ -70,7 +70,10 @@ def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values:
             values.pop("role"),
         )
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
-        known = as_json and ledger.app.rumour(move.rumour_id) is not None
+        known = ledger.app.rumour(move.rumour_id) is not None
+        # A first claim of an empty ledger has nothing to be a typo of, and recording
+        # should not wait for the read models for nothing.
+        alone = not ledger.app.recorder.max_notification_id()
         recorded = ledger.app.record(claim)
         warnings = []
         if recorded.added and claim.official:  # every confirmation is official
@@ -78,6 +81,7 @@ def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values:
 
             with ledger.reading() as conn:
                 warnings = recording_warnings(conn, claim, recorded.id)
+        notice = None if known else _new_rumour_notice(ledger, move, alone)
         stored = as_json and _stored_claim(ledger, claim, recorded, known, warnings)
     if stored:
         print_json(stored)
@@ -85,8 +89,25 @@ def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values:
         click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
     for warning in warnings:
         click.echo(safe(warning), err=True)
+
+
+def _new_rumour_notice(ledger: Any, move: Any, alone: bool = False) -> str:
+    """One line saying a claim opened a rumour, with the stored ones it may be a typo of:
+    a mistyped club would otherwise open a rumour of its own without a word."""
+    close: list[str] = []
+    if not alone:
+        from rumour_ledger.projections.nearby import close_rumours
+
+        with ledger.reading() as conn:
+            close = close_rumours(conn, move)
+    notice = f"new rumour: {move.label}"
+    if close:
+        notice += " (did you mean " + ", ".join(repr(label) for label in close) + "?)"
+    return notice
 
 
 def _stored_claim(ledger: Any, claim: Any, recorded: Any, known: bool, warnings: list[str]) -> Any:
