@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from rumour_ledger.cli.main import db_option, open_ledger_for, stored_json_option
+from rumour_ledger.cli.main import (
+    DRY_RUN_NOTE,
+    db_option,
+    dry_run_option,
+    open_ledger_for,
+    open_rehearsal_for,
+    stored_json_option,
+)
 from rumour_ledger.cli.render import print_json, safe
 
 ROLES = ("player", "coach", "executive", "other")
@@ -51,6 +58,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased."),
         click.option("--url", metavar="URL", help="Where it was published (http/https)."),
         recorder_option,
+        dry_run_option,
         stored_json_option,
         db_option,
     ]
@@ -59,10 +67,17 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values: Any) -> None:
+def _record(
+    ctx: click.Context, kind_name: str, as_json: bool = False, dry_run: bool = False, **values: Any
+) -> None:
     from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 
-    with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by"), create=True) as ledger:
+    db, recorded_by = values.pop("db"), values.pop("recorded_by")
+    if dry_run:
+        opened = open_rehearsal_for(ctx, db, recorded_by)
+    else:
+        opened = open_ledger_for(ctx, db, recorded_by, create=True)
+    with opened as ledger:
         move = make_move(
             values.pop("subject"),
             values.pop("from_"),
@@ -74,7 +89,7 @@ def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values:
         # A first claim of an empty ledger has nothing to be a typo of, and recording
         # should not wait for the read models for nothing.
         alone = not ledger.app.recorder.max_notification_id()
-        recorded = ledger.app.record(claim)
+        recorded = (ledger.app.preview_record if dry_run else ledger.app.record)(claim)
         warnings = []
         if recorded.added and claim.official:  # every confirmation is official
             from rumour_ledger.projections.conflicts import recording_warnings
@@ -84,11 +99,13 @@ def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values:
         notice = None if known else _new_rumour_notice(ledger, move, alone)
         stored = as_json and _stored_claim(ledger, claim, recorded, known, warnings)
     if stored:
-        print_json(stored)
+        print_json({**stored, "dry_run": True} if dry_run else stored)
     else:
         click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
     if notice:
         click.echo(safe(notice), err=True)
     for warning in warnings:
@@ -114,7 +131,9 @@ def _stored_claim(ledger: Any, claim: Any, recorded: Any, known: bool, warnings:
     from rumour_ledger.cli.stored import stored_claim
 
     rumour = ledger.app.rumour(recorded.rumour_id)
-    return stored_claim(claim, recorded, rumour.move.label, new_rumour=not known, warnings=warnings)
+    # A dry run's new rumour is not stored: its label is the move's own.
+    label = claim.move.label if rumour is None else rumour.move.label
+    return stored_claim(claim, recorded, label, new_rumour=not known, warnings=warnings)
 
 
 @click.command()
@@ -171,6 +190,7 @@ def confirm(ctx: click.Context, **values: Any) -> None:
     help="Day of the retraction [default: today].",
 )
 @recorder_option
+@dry_run_option
 @stored_json_option
 @db_option
 @click.pass_context
@@ -180,6 +200,7 @@ def retract(
     reason: str,
     published: str | None,
     recorded_by: str | None,
+    dry_run: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -200,16 +221,19 @@ def retract(
         today = ledger.app.today
         local_today = ledger.app.clock().astimezone().date()
         retraction = make_retraction(full_id, reason, published or local_today, today)
-        recorded = ledger.app.retract(retraction)
+        recorded = (ledger.app.preview_retract if dry_run else ledger.app.retract)(retraction)
         if as_json:
             from rumour_ledger.cli.stored import stored_retraction
 
             label = ledger.app.rumour(recorded.rumour_id).move.label
-            print_json(stored_retraction(retraction, recorded, label))
+            stored = stored_retraction(retraction, recorded, label)
+            print_json({**stored, "dry_run": True} if dry_run else stored)
         else:
             click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
 
 
 @click.command()

@@ -70,6 +70,10 @@ IMPORT_CHUNK = 5_000
 AGGREGATES_KEPT = 20_000
 
 
+class _RolledBack(Exception):
+    """Raised inside a dry run's import transaction, so that it rolls back."""
+
+
 class Where(Protocol):
     """Claim id, as its 128-bit int (a third of a UUID's memory), -> the rumour that holds
     it, and the line it came on (0: in the ledger): an import's Whereabouts."""
@@ -267,6 +271,32 @@ class RumourLedger(Application):
         added = self._append([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
 
+    def preview_record(self, claim: Claim, recorded_by: str | None = None) -> Recorded:
+        """What `record` would store, every rule checked, nothing stored: a dry run."""
+        entry = Entry(claim, recorded_by=recorded_by)
+        added = self.rehearse([entry])
+        return Recorded(entry.id, claim.move.rumour_id, bool(added))
+
+    def preview_retract(self, retraction: Retraction, recorded_by: str | None = None) -> Recorded:
+        """What `retract` would store, every rule checked, nothing stored: a dry run."""
+        rumour_id = self.locate(retraction.retracts)
+        if rumour_id is None:
+            raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        entry = Entry(retraction, recorded_by=recorded_by)
+        added = self.rehearse([entry], {retraction.retracts.int: rumour_id})
+        return Recorded(entry.id, rumour_id, bool(added))
+
+    def rehearse(
+        self, entries: list[Entry], known: dict[int, uuid.UUID] | None = None, file: str = "-"
+    ) -> int:
+        """How many of these entries appending them would add, applied by the very rules
+        `_append` applies, with the events thrown away instead of saved."""
+        where = Whereabouts()
+        for claim, rumour_id in (known or {}).items():
+            where[claim] = rumour_id
+        _events, added = self._apply(entries, where, file, self.clock())
+        return added
+
     def declare_alias(self, declaration: AliasDeclaration, recorded_by: str | None = None) -> bool:
         """Make a name stand for another from now on; False if it already does."""
         return bool(self._append([Entry(declaration, recorded_by=recorded_by)]))
@@ -279,7 +309,9 @@ class RumourLedger(Application):
         """Show a rumour with another role from now on; False if it already has that role."""
         return bool(self._append([Entry(recasting, recorded_by=recorded_by)]))
 
-    def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
+    def import_entries(
+        self, entries: Iterable[Entry], file: str = "-", *, dry_run: bool = False
+    ) -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
 
         Streamed: a chunk of entries at a time is applied and written inside that one
@@ -289,11 +321,18 @@ class RumourLedger(Application):
         retractions of claims already in the ledger ask `locate` under the lock; asking
         first is what catches the read models up (the wiring's `locate` and `aliases` do),
         so they have nothing left to write then (on SQLite it would wait for our lock).
+
+        With dry_run, everything is read, checked and written just the same, and the one
+        transaction is then rolled back: the counts say what the import would add.
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
             held = self.holders([e.id for e in listed if not isinstance(e.item, StreamEntry)])
-            added = self._append(listed, {k.int: v for k, v in held.items()}, file=file)
+            known = {k.int: v for k, v in held.items()}
+            if dry_run:
+                added = self.rehearse(listed, known, file=file)
+            else:
+                added = self._append(listed, known, file=file)
             return Imported(added=added, skipped=len(listed) - added)
         run = ImportRun(file=file, now=self.clock())
         stream = iter(entries)
@@ -305,6 +344,10 @@ class RumourLedger(Application):
                     self._import_chunk(chunk, run, session)
                     settle()
                     chunk = list(islice(stream, IMPORT_CHUNK))
+                if dry_run:
+                    raise _RolledBack
+        except _RolledBack:
+            pass
         except IntegrityError:
             # The write lock is taken before any check, so only a writer that ignores it
             # can get here.

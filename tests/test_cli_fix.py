@@ -35,3 +35,86 @@ def test_a_claim_that_opens_a_rumour_says_so_and_names_the_close_ones(location):
     )
     assert json.loads(other.stdout)["new_rumour"] is True
     assert "new rumour: Declan Rice: West Ham -> Chelsea" in other.stderr
+
+
+# --dry-run ----------------------------------------------------------------------------
+
+ALONSO = ["Xabi Alonso", "--from", "Bayer Leverkusen", "--to", "Real Madrid", "--role", "coach"]
+SPORT = ["--source", "Sport", "--date", "2024-10-28"]
+
+
+def digest(location):
+    result = run(location, "digest")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_a_dry_run_at_a_fresh_path_prints_the_claim_and_creates_no_ledger(tmp_path):
+    path = tmp_path / "fresh" / "ledger.db"
+    for command in ("report", "deny", "confirm"):
+        tried = run(str(path), command, *ALONSO, *SPORT, "--dry-run")
+        assert tried.exit_code == 0, tried.output
+        assert "dry run: nothing stored" in tried.stderr
+        assert "new rumour: Xabi Alonso: Bayer Leverkusen -> Real Madrid" in tried.stderr
+    assert not path.exists() and not path.parent.exists()
+    as_json = json.loads(run(str(path), "report", *ALONSO, *SPORT, "--dry-run", "--json").stdout)
+    assert as_json["dry_run"] is True and as_json["added"] is True
+    assert as_json["new_rumour"] is True
+    assert as_json["rumour"]["label"] == "Xabi Alonso: Bayer Leverkusen -> Real Madrid"
+    # What the dry run printed is what recording it stores.
+    stored = json.loads(run(str(path), "report", *ALONSO, *SPORT, "--json").stdout)
+    assert stored == {k: v for k, v in as_json.items() if k != "dry_run"}
+
+
+def test_a_dry_run_on_a_ledger_checks_everything_and_writes_no_event(rumour_on_demo, location):
+    before = digest(location)
+    tried = rumour_on_demo(
+        "report", *ALONSO, "--source", "Marca", "--date", "2024-11-01", "--dry-run"
+    )
+    assert tried.exit_code == 0 and "new rumour" not in tried.stderr
+    bad = rumour_on_demo(
+        "report", *ALONSO, "--source", "Marca", "--date", "2024-13-01", "--dry-run"
+    )
+    assert bad.exit_code == 1 and "not a real calendar date" in bad.stderr
+    assert digest(location) == before
+    # A dry run of a claim already stored says so, as recording it would.
+    shown = json.loads(rumour_on_demo("show", "Xabi Alonso -> Real Madrid", "--json").stdout)
+    first = shown["events"][0]
+    retract = rumour_on_demo("retract", first["id"][:8], "--reason", "wrong", "--dry-run", "--json")
+    assert retract.exit_code == 0, retract.output
+    tried = json.loads(retract.stdout)
+    assert tried["dry_run"] is True and tried["retracts"] == first["id"]
+    assert digest(location) == before
+    # ...and the retraction it rehearsed is still to be made, with the id it printed.
+    made = json.loads(
+        rumour_on_demo("retract", first["id"][:8], "--reason", "wrong", "--json").stdout
+    )
+    assert made["id"] == tried["id"] and made["added"] is True
+    again = rumour_on_demo("retract", first["id"][:8], "--reason", "again", "--dry-run")
+    assert again.exit_code == 1 and "already retracted" in again.stderr
+
+
+def test_import_dry_run_counts_what_it_would_add_and_stores_nothing(tmp_path, location):
+    from conftest import EXAMPLES
+
+    demo = str(EXAMPLES / "alonso-2024.jsonl")
+    fresh = tmp_path / "new.db"
+    tried = run(str(fresh), "import", demo, "--dry-run")
+    assert tried.exit_code == 0, tried.output
+    assert tried.stdout.strip().endswith("alonso-2024.jsonl: 17 added, 0 skipped")
+    assert "dry run: nothing stored" in tried.stderr
+    assert not fresh.exists()
+    run(location, "report", "Declan Rice", "--from", "West Ham", "--to", "Arsenal", *RICE)
+    before = digest(location)
+    onto = json.loads(run(location, "import", demo, "--dry-run", "--json").stdout)
+    assert (onto["added"], onto["skipped"], onto["dry_run"]) == (17, 0, True)
+    assert digest(location) == before
+    run(location, "import", demo)
+    before = digest(location)
+    again = json.loads(run(location, "import", demo, "--dry-run", "--json").stdout)
+    assert (again["added"], again["skipped"], again["dry_run"]) == (0, 17, True)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "report", "subject": "X", "to": "Y", "source": "Z"}\n')
+    refused = run(location, "import", str(bad), "--dry-run")
+    assert refused.exit_code == 1 and "bad.jsonl:1: field date" in refused.stderr
+    assert digest(location) == before

@@ -6,7 +6,6 @@ from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 from rumour_ledger.projections.nearby import close_rumours, move_likeness
 
 
-
 def record(ledger, subject, from_, to):
     move = make_move(subject, from_, to, "player")
     claim = make_claim(
