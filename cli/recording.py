@@ -84,11 +84,16 @@ def _record(
             values.pop("to"),
             values.pop("role"),
         )
+        # A first claim of an empty ledger has nothing to be a typo of, nor to join, and
+        # recording should not wait for the read models for nothing.
+        alone = not ledger.app.recorder.max_notification_id()
+        if move.from_ is None and move.to is not None and not alone:
+            from rumour_ledger.projections.joining import move_to_record
+
+            with ledger.reading() as conn:
+                move = move_to_record(conn, move)
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
         known = ledger.app.rumour(move.rumour_id) is not None
-        # A first claim of an empty ledger has nothing to be a typo of, and recording
-        # should not wait for the read models for nothing.
-        alone = not ledger.app.recorder.max_notification_id()
         recorded = (ledger.app.preview_record if dry_run else ledger.app.record)(claim)
         warnings = []
         if recorded.added and claim.official:  # every confirmation is official

@@ -203,11 +203,23 @@ def find_rumour(conn: Connection, query: str) -> RumourRef:
         found = _by_names(conn, text, names, exact=True) or _by_names(
             conn, text, names, exact=False
         )
+    if len(found) > 1:
+        found = _from_nowhere(found, text) or found
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise AmbiguousRumour(query, [r.label for r in found])
     raise UnknownRumour(query, suggest(conn, text))
+
+
+def _from_nowhere(found: list[RumourRef], text: str) -> list[RumourRef]:
+    """Of several rumours 'Subject -> Club' matches, the one that text is the very label
+    of: the rumour without a from club (else it could never be named by its own label)."""
+    _subject, from_, _to, no_to = parse_move_text(text)
+    if "->" not in text or from_ is not None or no_to:
+        return []
+    own = [ref for ref in found if ref.from_ is None]
+    return own if len(own) == 1 else []
 
 
 def _looks_like_id(text: str) -> bool:

@@ -118,3 +118,34 @@ def test_import_dry_run_counts_what_it_would_add_and_stores_nothing(tmp_path, lo
     refused = run(location, "import", str(bad), "--dry-run")
     assert refused.exit_code == 1 and "bad.jsonl:1: field date" in refused.stderr
     assert digest(location) == before
+
+
+# Claims without --from ------------------------------------------------------------------
+
+
+def test_the_readmes_denial_without_from_joins_the_demos_rumour(rumour_on_demo):
+    result = rumour_on_demo(
+        "deny", "Xabi Alonso", "--to", "Bayern Munich", "--role", "coach",
+        "--source", "Xabi Alonso", "--official", "--date", "2024-03-30", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stored = json.loads(result.stdout)
+    assert stored["rumour"]["label"] == "Xabi Alonso: Bayer Leverkusen -> Bayern Munich"
+    assert stored["new_rumour"] is False and stored["from"] == "Bayer Leverkusen"
+    assert "new rumour" not in result.stderr
+    shown = rumour_on_demo("show", "Xabi Alonso -> Bayern Munich", "--json")
+    assert shown.exit_code == 0 and len(json.loads(shown.stdout)["events"]) == 4
+
+
+def test_a_claim_without_from_that_fits_several_rumours_is_refused(location):
+    for club in ("Bayer Leverkusen", "Real Sociedad"):
+        run(location, "report", "Xabi Alonso", "--from", club, "--to", "Bayern Munich", *SPORT)
+    before = digest(location)
+    result = run(location, "report", "Xabi Alonso", "--to", "Bayern Munich", *SPORT)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: 'Xabi Alonso -> Bayern Munich' matches several rumours: "
+        "'Xabi Alonso: Bayer Leverkusen -> Bayern Munich', "
+        "'Xabi Alonso: Real Sociedad -> Bayern Munich'; give --from to say which"
+    )
+    assert digest(location) == before
