@@ -42,6 +42,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "aliases_",
         "The aliases in force: each name and the name it stands for.",
     ),
+    "amend": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "amend",
+        "Correct a claim: retract it and record it as it should have been, linked.",
+    ),
     "audit": LazyCommand(
         "rumour_ledger.cli.audit",
         "audit",

@@ -1,4 +1,4 @@
-"""Commands that append to the ledger: report, deny, confirm, retract and recast."""
+"""Commands that append to the ledger: report, deny, confirm, retract, amend and recast."""
 
 from __future__ import annotations
 
@@ -239,6 +239,91 @@ def retract(
         click.echo("already in the ledger: nothing added", err=True)
     if dry_run:
         click.echo(DRY_RUN_NOTE, err=True)
+
+
+@click.command()
+@click.argument("claim_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the claim was wrong.")
+@click.option("--from", "from_", metavar="CLUB", help="The club the subject leaves.")
+@click.option("--to", "to", metavar="CLUB", help="Where the subject is said to go.")
+@click.option("--role", type=click.Choice(ROLES), help="What the subject is.")
+@click.option("--source", metavar="NAME", help="Outlet or journalist.")
+@click.option("--cites", metavar="NAME", help="The source this one relays.")
+@click.option(
+    "--official/--not-official",
+    default=None,
+    help="On the record from a party to the move, or not.",
+)
+@click.option("--date", "published", metavar="YYYY-MM-DD", help="The day the source published.")
+@click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased.")
+@click.option("--url", metavar="URL", help="Where it was published (http/https).")
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def amend(
+    ctx: click.Context,
+    claim_id: str,
+    reason: str,
+    recorded_by: str | None,
+    dry_run: bool,
+    as_json: bool,
+    db: str | None,
+    **changes: Any,
+) -> None:
+    """Correct a claim: retract it and record it as it should have been, linked.
+
+    CLAIM_ID is a report, denial or confirmation, by its id or a unique prefix. Give only
+    what changes; every other field is copied. An empty value ("") clears --from, --to,
+    --cites, --claim or --url. The retraction and the corrected claim are stored together
+    or not at all; the corrected claim records the id it amends (shown by `show` and
+    `audit`, kept by `export` and `import`).
+
+    Example:
+
+        rumour amend 6fd07a73 --date 2024-10-27 --reason "Sport published it a day earlier"
+    """
+    from rumour_ledger.cli.stored import stored_amendment, stored_retraction
+    from rumour_ledger.projections.views import find_event_id
+
+    names = {"from_": "from", "published": "date", "text": "claim"}
+    wanted = {names.get(k, k): v for k, v in changes.items()}
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            full_id = find_event_id(conn, claim_id)
+        local_today = ledger.app.clock().astimezone().date()
+        amendment = ledger.app.make_amendment(full_id, wanted, reason, local_today)
+        claim = amendment.claim
+        known = ledger.app.rumour(claim.move.rumour_id) is not None
+        retracted, corrected = ledger.app.amend(amendment, dry_run=dry_run)
+        warnings = []
+        if corrected.added and claim.official and not dry_run:
+            from rumour_ledger.projections.conflicts import recording_warnings
+
+            with ledger.reading() as conn:
+                warnings = recording_warnings(conn, claim, corrected.id)
+        notice = None if known else _new_rumour_notice(ledger, claim.move)
+        if as_json:
+            old_label = ledger.app.rumour(retracted.rumour_id).move.label
+            retraction = stored_retraction(amendment.retraction, retracted, old_label)
+            stored = stored_amendment(
+                retraction, _stored_claim(ledger, claim, corrected, known, warnings)
+            )
+    if as_json:
+        print_json({**stored, "dry_run": True} if dry_run else stored)
+    else:
+        click.echo(str(corrected.id))
+    if not corrected.added:
+        click.echo("already in the ledger: nothing added", err=True)
+    else:
+        click.echo(f"amends {full_id.hex[:8]}, retracted: {safe(reason)}", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
+    for warning in warnings:
+        click.echo(safe(warning), err=True)
 
 
 @click.command()

@@ -32,9 +32,19 @@ from rumour_ledger.ledger.aliases import (
     check_no_cycle,
 )
 from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
-from rumour_ledger.ledger.claims import Claim, Kind, Recasting, Retraction
+from rumour_ledger.ledger.claims import (
+    Amendment,
+    Claim,
+    Kind,
+    Move,
+    Recasting,
+    Retraction,
+    Role,
+    make_amendment,
+)
 from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.errors import (
+    AlreadyRetracted,
     DamagedEvent,
     ImportFailed,
     LedgerBusy,
@@ -285,6 +295,71 @@ class RumourLedger(Application):
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self.rehearse([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
+
+    def stored_claim(self, claim_id: uuid.UUID) -> tuple[Claim, uuid.UUID]:
+        """A report, denial or confirmation as it was recorded, by its full id, with the
+        rumour that holds it; UnknownEvent for a retraction or an id not in the ledger."""
+        rumour_id = self.locate(claim_id)
+        rumour = None if rumour_id is None else self.rumour(rumour_id)
+        if rumour is None or rumour_id is None:
+            raise UnknownEvent(f"no claim with id {claim_id} in the ledger")
+        for event in self.events.get(rumour_id):
+            if isinstance(event, Rumour.Claimed) and event.claim_id == claim_id:
+                opened = next(iter(self.events.get(rumour_id, lte=1)))
+                # A claim stored before claims kept a role has its rumour's first one.
+                move = Move(
+                    opened.subject, opened.from_, opened.to, Role(event.role or opened.role)
+                )
+                claim = Claim(
+                    kind=event.KIND,
+                    move=move,
+                    source=event.source,
+                    cites=event.cites,
+                    official=event.official,
+                    published=event.published,
+                    text=event.claim,
+                    url=event.url,
+                    amends=event.amends,
+                )
+                return claim, rumour_id
+        raise UnknownEvent(f"{claim_id} is a retraction, not a claim: only a claim is amended")
+
+    def make_amendment(
+        self, claim_id: uuid.UUID, changes: dict[str, object], reason: object, published: object
+    ) -> Amendment:
+        """The amendment of a stored claim: its retraction and the corrected claim."""
+        old, _rumour_id = self.stored_claim(claim_id)
+        return make_amendment(old, claim_id, changes, reason, published, self.today)
+
+    def amend(
+        self, amendment: Amendment, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> tuple[Recorded, Recorded]:
+        """Store an amendment: the retraction and the corrected claim in one transaction,
+        even when the corrected claim lands on another rumour, so that neither is ever
+        stored without the other. With dry_run, every rule is checked and nothing stored."""
+        old = amendment.retraction.retracts
+        rumour_id = self.locate(old)
+        if rumour_id is None:
+            raise UnknownEvent(f"no claim with id {old} in the ledger")
+        entries = [
+            Entry(amendment.retraction, recorded_by=recorded_by),
+            Entry(amendment.claim, recorded_by=recorded_by),
+        ]
+        known = {old.int: rumour_id}
+        added = self.rehearse(entries, known)
+        if added == 1:
+            # The same retraction is stored, by an amendment that corrected it otherwise:
+            # a second correction of one claim would leave two claims standing for it.
+            raise AlreadyRetracted(
+                f"claim {old} was already amended or retracted: amend its correction instead"
+            )
+        if not dry_run and added:
+            added = self._append(entries, known)
+        # Both or neither: ids derive from content, so the same amend again adds nothing.
+        return (
+            Recorded(entries[0].id, rumour_id, bool(added)),
+            Recorded(entries[1].id, amendment.claim.move.rumour_id, bool(added)),
+        )
 
     def rehearse(
         self, entries: list[Entry], known: dict[int, uuid.UUID] | None = None, file: str = "-"
@@ -670,6 +745,9 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
         "date": event.published.isoformat(),
         "claim": event.claim,
         "url": event.url,
+        # Only a correction has the key: every export of claims that amend nothing reads
+        # as it did before amendments existed.
+        **({} if event.amends is None else {"amends": str(event.amends)}),
         **recorded,
     }
 

@@ -136,7 +136,24 @@ def rumour_history(
         .where(claims.c.rumour_id.in_(move.ids), *entry_window(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
-    return [event_dict(row, known_at) for row in conn.execute(query)]
+    return with_amends(conn, [event_dict(row, known_at) for row in conn.execute(query)])
+
+
+def with_amends(conn: Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries (event_dict), each with `amends`: the id of the claim it corrects, if it
+    is an amendment's corrected claim, else None."""
+    from rumour_ledger.projections.tables import amendments, chunked
+
+    wanted = [uuid.UUID(e["id"]).hex for e in entries if e["type"] != "retraction"]
+    found: dict[str, str] = {}
+    for ids in chunked(wanted):
+        query = select(amendments.c.id, amendments.c.amends).where(amendments.c.id.in_(ids))
+        found.update((row.id, row.amends) for row in conn.execute(query))
+    return [{**e, "amends": _dashed(found.get(uuid.UUID(e["id"]).hex))} for e in entries]
+
+
+def _dashed(hex_id: str | None) -> str | None:
+    return None if hex_id is None else str(uuid.UUID(hex_id))
 
 
 def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:

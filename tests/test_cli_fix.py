@@ -149,3 +149,61 @@ def test_a_claim_without_from_that_fits_several_rumours_is_refused(location):
         "'Xabi Alonso: Real Sociedad -> Bayern Munich'; give --from to say which"
     )
     assert digest(location) == before
+
+
+# amend ----------------------------------------------------------------------------------
+
+SPORTSKEEDA = "6fd07a73"  # the demo's first claim (ids derive from content)
+
+
+def test_amend_retracts_a_claim_and_records_it_corrected_linked(rumour_on_demo, location):
+    tried = rumour_on_demo(
+        "amend", SPORTSKEEDA, "--date", "2023-09-24", "--reason", "a day early",
+        "--dry-run", "--json",
+    )  # fmt: skip
+    assert tried.exit_code == 0, tried.output
+    before = digest(location)
+    preview = json.loads(tried.stdout)
+    assert (preview["type"], preview["added"], preview["dry_run"]) == ("amendment", True, True)
+    assert preview["retraction"]["retracts"].startswith(SPORTSKEEDA)
+    assert preview["claim"]["amends"] == preview["retraction"]["retracts"]
+    assert preview["claim"]["date"] == "2023-09-24"
+    assert preview["claim"]["source"] == "Sportskeeda"  # copied, as every field not given
+    assert digest(location) == before
+    made = rumour_on_demo("amend", SPORTSKEEDA, "--date", "2023-09-24", "--reason", "a day early")
+    assert made.exit_code == 0, made.output
+    assert made.stdout.strip() == preview["claim"]["id"]
+    assert f"amends {SPORTSKEEDA}" in made.stderr
+    shown = rumour_on_demo("show", "Xabi Alonso -> Real Madrid", "--table")
+    assert f"amends {SPORTSKEEDA}" in shown.stdout
+    trail = rumour_on_demo("audit", "log", "--table")
+    assert f"(amends {SPORTSKEEDA})" in trail.stdout
+    audited = rumour_on_demo("audit", "rumour", "Xabi Alonso -> Real Madrid", "--table")
+    assert f"amends {SPORTSKEEDA}" in audited.stdout
+    # The same amendment again adds nothing; the old claim cannot be amended twice.
+    again = rumour_on_demo("amend", SPORTSKEEDA, "--date", "2023-09-24", "--reason", "a day early")
+    assert again.exit_code == 0 and "already in the ledger" in again.stderr
+    other = rumour_on_demo("amend", SPORTSKEEDA, "--date", "2023-09-23", "--reason", "two days")
+    assert other.exit_code == 1 and "already retracted" in other.stderr
+
+
+def test_amend_onto_another_rumour_and_its_refusals(rumour_on_demo, location):
+    moved = rumour_on_demo(
+        "amend", SPORTSKEEDA, "--to", "Liverpool", "--cites", "", "--reason", "wrong club", "--json"
+    )
+    assert moved.exit_code == 0, moved.output
+    claim = json.loads(moved.stdout)["claim"]
+    assert claim["rumour"]["label"] == "Xabi Alonso: Bayer Leverkusen -> Liverpool"
+    assert claim["new_rumour"] is True and claim["cites"] is None
+    assert "new rumour: Xabi Alonso: Bayer Leverkusen -> Liverpool" in moved.stderr
+    before = digest(location)
+    for args, message in [
+        (["737ac580", "--reason", "no change"], "nothing to change"),
+        (["737ac580", "--date", "2024-02-30", "--reason", "x"], "not a real calendar date"),
+        (["737ac580", "--source", "", "--reason", "x"], "source: must not be empty"),
+        (["ffffffff", "--date", "2024-10-01", "--reason", "x"], "no event with id"),
+    ]:
+        refused = rumour_on_demo("amend", *args)
+        assert refused.exit_code == 1, args
+        assert message in refused.stderr and "Traceback" not in refused.output
+    assert digest(location) == before

@@ -39,6 +39,7 @@ WRITES = {
     ("deny",),
     ("confirm",),
     ("retract",),
+    ("amend",),
     ("recast",),
     ("rebuild",),
     ("alias", "club"),
