@@ -111,10 +111,10 @@ def _record(
         click.echo("already in the ledger: nothing added", err=True)
     if dry_run:
         click.echo(DRY_RUN_NOTE, err=True)
-    if notice:
-        click.echo(safe(notice), err=True)
     for warning in warnings:
         click.echo(safe(warning), err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
 
 
 def _new_rumour_notice(ledger: Any, move: Any, alone: bool = False) -> str:
@@ -320,10 +320,10 @@ def amend(
         click.echo(f"amends {full_id.hex[:8]}, retracted: {safe(reason)}", err=True)
     if dry_run:
         click.echo(DRY_RUN_NOTE, err=True)
-    if notice:
-        click.echo(safe(notice), err=True)
     for warning in warnings:
         click.echo(safe(warning), err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
 
 
 @click.command()
