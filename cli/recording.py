@@ -282,7 +282,7 @@ def amend(
 
     Example:
 
-        rumour amend 6fd07a73 --date 2024-10-27 --reason "Sport published it a day earlier"
+        rumour amend 737ac580 --date 2024-10-27 --reason "typed the wrong day"
     """
     from rumour_ledger.cli.stored import stored_amendment, stored_retraction
     from rumour_ledger.projections.views import find_event_id
