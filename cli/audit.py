@@ -174,6 +174,8 @@ def audit_rumour(
                 )
                 if on
             ]
+            if e["amends"]:
+                marks.append(f"amends {short(e['amends'])}")
             who = e["source"] if e in group["claims"] else f"  relayed by {e['source']}"
             rows.append(
                 [
@@ -232,6 +234,8 @@ def audit_log(
             what = f"retracts {short(e['retracts'])}: {e['reason']}"
         else:
             what = f"{e['rumour']} / {e['source']}"
+        if e.get("amends"):
+            what += f" (amends {short(e['amends'])})"
         rows.append(
             [
                 e["recorded_at"][:19].replace("T", " "),

@@ -42,6 +42,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "aliases_",
         "The aliases in force: each name and the name it stands for.",
     ),
+    "amend": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "amend",
+        "Correct a claim: retract it and record it as it should have been, linked.",
+    ),
     "audit": LazyCommand(
         "rumour_ledger.cli.audit",
         "audit",
@@ -445,6 +450,30 @@ def open_ledger_for(  # type: ignore[no-untyped-def]
 
     location = db or (ctx.find_root().obj or {}).get("db")
     return open_ledger(location, user=recorded_by, create=create)
+
+
+def open_rehearsal_for(  # type: ignore[no-untyped-def]
+    ctx: click.Context, db: str | None, recorded_by: str | None = None
+):
+    """For --dry-run: the ledger named as open_ledger_for names it, or an empty stand-in
+    where there is none, so that a dry run creates nothing anywhere."""
+    from rumour_ledger.projections.bootstrap import rehearsal_ledger
+
+    location = db or (ctx.find_root().obj or {}).get("db")
+    return rehearsal_ledger(location, user=recorded_by)
+
+
+def dry_run_option(func: F) -> F:
+    """--dry-run for the write commands; the command receives `dry_run`."""
+    return click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Check everything and print what would be stored, but store nothing "
+        "(and create no ledger).",
+    )(func)
+
+
+DRY_RUN_NOTE = "dry run: nothing stored"
 
 
 def main() -> None:

@@ -97,6 +97,8 @@ def show(
             what = f"retracts {short(e['retracts'])}: {e['reason']}"
         else:
             what = e["claim"] or ""
+        if e["amends"]:
+            what = f"amends {short(e['amends'])}" + (f": {what}" if what else "")
         source = e["source"] or ""
         if e["cites"]:
             source += f" (citing {e['cites']})"

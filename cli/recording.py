@@ -1,4 +1,4 @@
-"""Commands that append to the ledger: report, deny, confirm, collapse, retract and recast."""
+"""Commands that append to the ledger: report, deny, confirm, collapse, retract, amend, recast."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from rumour_ledger.cli.main import db_option, open_ledger_for, stored_json_option
+from rumour_ledger.cli.main import (
+    DRY_RUN_NOTE,
+    db_option,
+    dry_run_option,
+    open_ledger_for,
+    open_rehearsal_for,
+    stored_json_option,
+)
 from rumour_ledger.cli.render import print_json, safe
 
 ROLES = ("player", "coach", "executive", "other")
@@ -51,6 +58,7 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased."),
         click.option("--url", metavar="URL", help="Where it was published (http/https)."),
         recorder_option,
+        dry_run_option,
         stored_json_option,
         db_option,
     ]
@@ -59,41 +67,78 @@ def claim_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _record(ctx: click.Context, kind_name: str, as_json: bool = False, **values: Any) -> None:
+def _record(
+    ctx: click.Context, kind_name: str, as_json: bool = False, dry_run: bool = False, **values: Any
+) -> None:
     from rumour_ledger.ledger.claims import Kind, make_claim, make_move
 
-    with open_ledger_for(ctx, values.pop("db"), values.pop("recorded_by"), create=True) as ledger:
+    db, recorded_by = values.pop("db"), values.pop("recorded_by")
+    if dry_run:
+        opened = open_rehearsal_for(ctx, db, recorded_by)
+    else:
+        opened = open_ledger_for(ctx, db, recorded_by, create=True)
+    with opened as ledger:
         move = make_move(
             values.pop("subject"),
             values.pop("from_"),
             values.pop("to"),
             values.pop("role"),
         )
+        # A first claim of an empty ledger has nothing to be a typo of, nor to join, and
+        # recording should not wait for the read models for nothing.
+        alone = not ledger.app.recorder.max_notification_id()
+        if move.from_ is None and move.to is not None and not alone:
+            from rumour_ledger.projections.joining import move_to_record
+
+            with ledger.reading() as conn:
+                move = move_to_record(conn, move)
         claim = make_claim(Kind(kind_name), move, today=ledger.app.today, **values)
-        known = as_json and ledger.app.rumour(move.rumour_id) is not None
-        recorded = ledger.app.record(claim)
+        known = ledger.app.rumour(move.rumour_id) is not None
+        recorded = (ledger.app.preview_record if dry_run else ledger.app.record)(claim)
         warnings = []
         if recorded.added and claim.official:  # every confirmation is official
             from rumour_ledger.projections.conflicts import recording_warnings
 
             with ledger.reading() as conn:
                 warnings = recording_warnings(conn, claim, recorded.id)
+        notice = None if known else _new_rumour_notice(ledger, move, alone)
         stored = as_json and _stored_claim(ledger, claim, recorded, known, warnings)
     if stored:
-        print_json(stored)
+        print_json({**stored, "dry_run": True} if dry_run else stored)
     else:
         click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
     for warning in warnings:
         click.echo(safe(warning), err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
+
+
+def _new_rumour_notice(ledger: Any, move: Any, alone: bool = False) -> str:
+    """One line saying a claim opened a rumour, with the stored ones it may be a typo of:
+    a mistyped club would otherwise open a rumour of its own without a word."""
+    close: list[str] = []
+    if not alone:
+        from rumour_ledger.projections.nearby import close_rumours
+
+        with ledger.reading() as conn:
+            close = close_rumours(conn, move)
+    notice = f"new rumour: {move.label}"
+    if close:
+        notice += " (did you mean " + ", ".join(repr(label) for label in close) + "?)"
+    return notice
 
 
 def _stored_claim(ledger: Any, claim: Any, recorded: Any, known: bool, warnings: list[str]) -> Any:
     from rumour_ledger.cli.stored import stored_claim
 
     rumour = ledger.app.rumour(recorded.rumour_id)
-    return stored_claim(claim, recorded, rumour.move.label, new_rumour=not known, warnings=warnings)
+    # A dry run's new rumour is not stored: its label is the move's own.
+    label = claim.move.label if rumour is None else rumour.move.label
+    return stored_claim(claim, recorded, label, new_rumour=not known, warnings=warnings)
 
 
 @click.command()
@@ -168,6 +213,7 @@ def collapse(ctx: click.Context, **values: Any) -> None:
     help="Day of the retraction [default: today].",
 )
 @recorder_option
+@dry_run_option
 @stored_json_option
 @db_option
 @click.pass_context
@@ -177,6 +223,7 @@ def retract(
     reason: str,
     published: str | None,
     recorded_by: str | None,
+    dry_run: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -197,16 +244,104 @@ def retract(
         today = ledger.app.today
         local_today = ledger.app.clock().astimezone().date()
         retraction = make_retraction(full_id, reason, published or local_today, today)
-        recorded = ledger.app.retract(retraction)
+        recorded = (ledger.app.preview_retract if dry_run else ledger.app.retract)(retraction)
         if as_json:
             from rumour_ledger.cli.stored import stored_retraction
 
             label = ledger.app.rumour(recorded.rumour_id).move.label
-            print_json(stored_retraction(retraction, recorded, label))
+            stored = stored_retraction(retraction, recorded, label)
+            print_json({**stored, "dry_run": True} if dry_run else stored)
         else:
             click.echo(str(recorded.id))
     if not recorded.added:
         click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+
+
+@click.command()
+@click.argument("claim_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the claim was wrong.")
+@click.option("--from", "from_", metavar="CLUB", help="The club the subject leaves.")
+@click.option("--to", "to", metavar="CLUB", help="Where the subject is said to go.")
+@click.option("--role", type=click.Choice(ROLES), help="What the subject is.")
+@click.option("--source", metavar="NAME", help="Outlet or journalist.")
+@click.option("--cites", metavar="NAME", help="The source this one relays.")
+@click.option(
+    "--official/--not-official",
+    default=None,
+    help="On the record from a party to the move, or not.",
+)
+@click.option("--date", "published", metavar="YYYY-MM-DD", help="The day the source published.")
+@click.option("--claim", "text", metavar="TEXT", help="What was said, paraphrased.")
+@click.option("--url", metavar="URL", help="Where it was published (http/https).")
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def amend(
+    ctx: click.Context,
+    claim_id: str,
+    reason: str,
+    recorded_by: str | None,
+    dry_run: bool,
+    as_json: bool,
+    db: str | None,
+    **changes: Any,
+) -> None:
+    """Correct a claim: retract it and record it as it should have been, linked.
+
+    CLAIM_ID is a report, denial or confirmation, by its id or a unique prefix. Give only
+    what changes; every other field is copied. An empty value ("") clears --from, --to,
+    --cites, --claim or --url. The retraction and the corrected claim are stored together
+    or not at all; the corrected claim records the id it amends (shown by `show` and
+    `audit`, kept by `export` and `import`).
+
+    Example:
+
+        rumour amend 737ac580 --date 2024-10-27 --reason "typed the wrong day"
+    """
+    from rumour_ledger.cli.stored import stored_amendment, stored_retraction
+    from rumour_ledger.projections.views import find_event_id
+
+    names = {"from_": "from", "published": "date", "text": "claim"}
+    wanted = {names.get(k, k): v for k, v in changes.items()}
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            full_id = find_event_id(conn, claim_id)
+        local_today = ledger.app.clock().astimezone().date()
+        amendment = ledger.app.make_amendment(full_id, wanted, reason, local_today)
+        claim = amendment.claim
+        known = ledger.app.rumour(claim.move.rumour_id) is not None
+        retracted, corrected = ledger.app.amend(amendment, dry_run=dry_run)
+        warnings = []
+        if corrected.added and claim.official and not dry_run:
+            from rumour_ledger.projections.conflicts import recording_warnings
+
+            with ledger.reading() as conn:
+                warnings = recording_warnings(conn, claim, corrected.id)
+        notice = None if known else _new_rumour_notice(ledger, claim.move)
+        if as_json:
+            old_label = ledger.app.rumour(retracted.rumour_id).move.label
+            retraction = stored_retraction(amendment.retraction, retracted, old_label)
+            stored = stored_amendment(
+                retraction, _stored_claim(ledger, claim, corrected, known, warnings)
+            )
+    if as_json:
+        print_json({**stored, "dry_run": True} if dry_run else stored)
+    else:
+        click.echo(str(corrected.id))
+    if not corrected.added:
+        click.echo("already in the ledger: nothing added", err=True)
+    else:
+        click.echo(f"amends {full_id.hex[:8]}, retracted: {safe(reason)}", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+    for warning in warnings:
+        click.echo(safe(warning), err=True)
+    if notice:
+        click.echo(safe(notice), err=True)
 
 
 @click.command()

@@ -55,6 +55,17 @@ def stored_retraction(retraction: Retraction, recorded: Recorded, label: str) ->
     }
 
 
+def stored_amendment(retraction: dict[str, Any], claim: dict[str, Any]) -> dict[str, Any]:
+    """An amendment: its retraction and its corrected claim (stored_retraction, stored_claim),
+    the claim with `amends`, the id of the claim it corrects. Both are stored, or neither."""
+    return {
+        "type": "amendment",
+        "added": retraction["added"] and claim["added"],
+        "retraction": retraction,
+        "claim": {**claim, "amends": retraction["retracts"]},
+    }
+
+
 def stored_recast(
     recasting: Recasting, rumour_id: uuid.UUID, label: str, *, added: bool
 ) -> dict[str, Any]:

@@ -8,7 +8,15 @@ from typing import IO
 
 import click
 
-from rumour_ledger.cli.main import db_option, json_option, known_at_option, open_ledger_for
+from rumour_ledger.cli.main import (
+    DRY_RUN_NOTE,
+    db_option,
+    dry_run_option,
+    json_option,
+    known_at_option,
+    open_ledger_for,
+    open_rehearsal_for,
+)
 from rumour_ledger.cli.render import print_json
 
 FORMATS = ("jsonl", "csv")
@@ -28,6 +36,7 @@ FORMATS = ("jsonl", "csv")
     is_flag=True,
     help="Show each phase as it runs, even when standard error is not a terminal.",
 )
+@dry_run_option
 @json_option
 @db_option
 @click.pass_context
@@ -36,6 +45,7 @@ def import_(
     file: IO[bytes],
     fmt: str | None,
     progress: bool,
+    dry_run: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -57,7 +67,8 @@ def import_(
     fmt = fmt or ("csv" if name.lower().endswith(".csv") else "jsonl")
     phases = Phases() if wanted(progress) else None
     try:
-        with open_ledger_for(ctx, db, create=True) as ledger:
+        opened = open_rehearsal_for(ctx, db) if dry_run else open_ledger_for(ctx, db, create=True)
+        with opened as ledger:
             now = datetime.now(UTC)
             # Retractions and aliases may name what is already in the ledger: the import asks
             # the read models while it holds the write lock, so they are caught up first.
@@ -69,15 +80,19 @@ def import_(
                 entries = phases.counted(
                     entries, "reading, checking and writing lines", then="committing the import"
                 )
-            result = ledger.app.import_entries(entries, file=name)  # streamed, line by line
+            # streamed, line by line
+            result = ledger.app.import_entries(entries, file=name, dry_run=dry_run)
             _catch_up(ledger, phases)
     finally:
         if phases is not None:
             phases.close()
     if as_json:
-        print_json({"file": name, "added": result.added, "skipped": result.skipped})
+        counts = {"file": name, "added": result.added, "skipped": result.skipped}
+        print_json({**counts, "dry_run": True} if dry_run else counts)
     else:
         click.echo(f"{name}: {result.added} added, {result.skipped} skipped")
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
 
 
 def _entries(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore[no-untyped-def]

@@ -32,9 +32,19 @@ from rumour_ledger.ledger.aliases import (
     check_no_cycle,
 )
 from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
-from rumour_ledger.ledger.claims import Claim, Kind, Recasting, Retraction
+from rumour_ledger.ledger.claims import (
+    Amendment,
+    Claim,
+    Kind,
+    Move,
+    Recasting,
+    Retraction,
+    Role,
+    make_amendment,
+)
 from rumour_ledger.ledger.domain import Rumour
 from rumour_ledger.ledger.errors import (
+    AlreadyRetracted,
     DamagedEvent,
     ImportFailed,
     LedgerBusy,
@@ -68,6 +78,10 @@ IMPORT_CHUNK = 5_000
 # (through its own transaction) if touched again. In a generated 1M-event ledger, 20,000
 # kept means 7,000 reads of 22,000 events in all, and memory for 20,000 rumours, not 277,000.
 AGGREGATES_KEPT = 20_000
+
+
+class _RolledBack(Exception):
+    """Raised inside a dry run's import transaction, so that it rolls back."""
 
 
 class Where(Protocol):
@@ -267,6 +281,97 @@ class RumourLedger(Application):
         added = self._append([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
 
+    def preview_record(self, claim: Claim, recorded_by: str | None = None) -> Recorded:
+        """What `record` would store, every rule checked, nothing stored: a dry run."""
+        entry = Entry(claim, recorded_by=recorded_by)
+        added = self.rehearse([entry])
+        return Recorded(entry.id, claim.move.rumour_id, bool(added))
+
+    def preview_retract(self, retraction: Retraction, recorded_by: str | None = None) -> Recorded:
+        """What `retract` would store, every rule checked, nothing stored: a dry run."""
+        rumour_id = self.locate(retraction.retracts)
+        if rumour_id is None:
+            raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        entry = Entry(retraction, recorded_by=recorded_by)
+        added = self.rehearse([entry], {retraction.retracts.int: rumour_id})
+        return Recorded(entry.id, rumour_id, bool(added))
+
+    def stored_claim(self, claim_id: uuid.UUID) -> tuple[Claim, uuid.UUID]:
+        """A report, denial or confirmation as it was recorded, by its full id, with the
+        rumour that holds it; UnknownEvent for a retraction or an id not in the ledger."""
+        rumour_id = self.locate(claim_id)
+        rumour = None if rumour_id is None else self.rumour(rumour_id)
+        if rumour is None or rumour_id is None:
+            raise UnknownEvent(f"no claim with id {claim_id} in the ledger")
+        for event in self.events.get(rumour_id):
+            if isinstance(event, Rumour.Claimed) and event.claim_id == claim_id:
+                opened = next(iter(self.events.get(rumour_id, lte=1)))
+                # A claim stored before claims kept a role has its rumour's first one.
+                move = Move(
+                    opened.subject, opened.from_, opened.to, Role(event.role or opened.role)
+                )
+                claim = Claim(
+                    kind=event.KIND,
+                    move=move,
+                    source=event.source,
+                    cites=event.cites,
+                    official=event.official,
+                    published=event.published,
+                    text=event.claim,
+                    url=event.url,
+                    amends=event.amends,
+                )
+                return claim, rumour_id
+        raise UnknownEvent(f"{claim_id} is a retraction, not a claim: only a claim is amended")
+
+    def make_amendment(
+        self, claim_id: uuid.UUID, changes: dict[str, object], reason: object, published: object
+    ) -> Amendment:
+        """The amendment of a stored claim: its retraction and the corrected claim."""
+        old, _rumour_id = self.stored_claim(claim_id)
+        return make_amendment(old, claim_id, changes, reason, published, self.today)
+
+    def amend(
+        self, amendment: Amendment, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> tuple[Recorded, Recorded]:
+        """Store an amendment: the retraction and the corrected claim in one transaction,
+        even when the corrected claim lands on another rumour, so that neither is ever
+        stored without the other. With dry_run, every rule is checked and nothing stored."""
+        old = amendment.retraction.retracts
+        rumour_id = self.locate(old)
+        if rumour_id is None:
+            raise UnknownEvent(f"no claim with id {old} in the ledger")
+        entries = [
+            Entry(amendment.retraction, recorded_by=recorded_by),
+            Entry(amendment.claim, recorded_by=recorded_by),
+        ]
+        known = {old.int: rumour_id}
+        added = self.rehearse(entries, known)
+        if added == 1:
+            # The same retraction is stored, by an amendment that corrected it otherwise:
+            # a second correction of one claim would leave two claims standing for it.
+            raise AlreadyRetracted(
+                f"claim {old} was already amended or retracted: amend its correction instead"
+            )
+        if not dry_run and added:
+            added = self._append(entries, known)
+        # Both or neither: ids derive from content, so the same amend again adds nothing.
+        return (
+            Recorded(entries[0].id, rumour_id, bool(added)),
+            Recorded(entries[1].id, amendment.claim.move.rumour_id, bool(added)),
+        )
+
+    def rehearse(
+        self, entries: list[Entry], known: dict[int, uuid.UUID] | None = None, file: str = "-"
+    ) -> int:
+        """How many of these entries appending them would add, applied by the very rules
+        `_append` applies, with the events thrown away instead of saved."""
+        where = Whereabouts()
+        for claim, rumour_id in (known or {}).items():
+            where[claim] = rumour_id
+        _events, added = self._apply(entries, where, file, self.clock())
+        return added
+
     def declare_alias(self, declaration: AliasDeclaration, recorded_by: str | None = None) -> bool:
         """Make a name stand for another from now on; False if it already does."""
         return bool(self._append([Entry(declaration, recorded_by=recorded_by)]))
@@ -279,7 +384,9 @@ class RumourLedger(Application):
         """Show a rumour with another role from now on; False if it already has that role."""
         return bool(self._append([Entry(recasting, recorded_by=recorded_by)]))
 
-    def import_entries(self, entries: Iterable[Entry], file: str = "-") -> Imported:
+    def import_entries(
+        self, entries: Iterable[Entry], file: str = "-", *, dry_run: bool = False
+    ) -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
 
         Streamed: a chunk of entries at a time is applied and written inside that one
@@ -289,11 +396,18 @@ class RumourLedger(Application):
         retractions of claims already in the ledger ask `locate` under the lock; asking
         first is what catches the read models up (the wiring's `locate` and `aliases` do),
         so they have nothing left to write then (on SQLite it would wait for our lock).
+
+        With dry_run, everything is read, checked and written just the same, and the one
+        transaction is then rolled back: the counts say what the import would add.
         """
         if not isinstance(self.recorder, BulkRecorder):
             listed = list(entries)
             held = self.holders([e.id for e in listed if not isinstance(e.item, StreamEntry)])
-            added = self._append(listed, {k.int: v for k, v in held.items()}, file=file)
+            known = {k.int: v for k, v in held.items()}
+            if dry_run:
+                added = self.rehearse(listed, known, file=file)
+            else:
+                added = self._append(listed, known, file=file)
             return Imported(added=added, skipped=len(listed) - added)
         run = ImportRun(file=file, now=self.clock())
         stream = iter(entries)
@@ -305,6 +419,10 @@ class RumourLedger(Application):
                     self._import_chunk(chunk, run, session)
                     settle()
                     chunk = list(islice(stream, IMPORT_CHUNK))
+                if dry_run:
+                    raise _RolledBack
+        except _RolledBack:
+            pass
         except IntegrityError:
             # The write lock is taken before any check, so only a writer that ignores it
             # can get here.
@@ -627,6 +745,9 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
         "date": event.published.isoformat(),
         "claim": event.claim,
         "url": event.url,
+        # Only a correction has the key: every export of claims that amend nothing reads
+        # as it did before amendments existed.
+        **({} if event.amends is None else {"amends": str(event.amends)}),
         **recorded,
     }
 

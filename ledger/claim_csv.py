@@ -23,7 +23,8 @@ from rumour_ledger.ledger.interchange import CLAIM_FIELDS, MAX_LINE, parse_entry
 
 # The export's header, in its order. `retracted` and `retracted_by` say what the ledger
 # held; a CSV cannot carry the retraction itself (its reason, its id, when it was recorded).
-CSV_COLUMNS = (*CLAIM_FIELDS, "retracted", "retracted_by")
+# Nor can it carry an amendment's link (`amends`): the retraction it pairs with is not in it.
+CSV_COLUMNS = (*(f for f in CLAIM_FIELDS if f != "amends"), "retracted", "retracted_by")
 CLAIM_TYPES = tuple(k.value for k in Kind if k is not Kind.RETRACTION)
 BOOLEANS = {"true": True, "false": False}
 # Told a claim id; says whether the ledger already holds that claim.

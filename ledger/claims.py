@@ -99,6 +99,8 @@ class Claim:
     published: date
     text: str | None = None
     url: str | None = None
+    # The claim this one corrects (see Amendment), if it is a correction.
+    amends: uuid.UUID | None = None
 
     @property
     def claim_id(self) -> uuid.UUID:
@@ -112,6 +114,7 @@ class Claim:
             self.published,
             self.text,
             self.url,
+            self.amends,
         )
 
 
@@ -124,6 +127,7 @@ def claim_content_id(
     published: date,
     text: str | None,
     url: str | None,
+    amends: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """The id a claim's content derives: what two claims share exactly when they say the
     same thing, whatever ids they were given."""
@@ -137,6 +141,10 @@ def claim_content_id(
         text,
         url,
     ]
+    # A correction is a claim of its own even when it says what an earlier claim said (a
+    # date amended, then amended back); claims that correct nothing keep the ids they had.
+    if amends is not None:
+        content.append(["amends", amends.hex])
     return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
 
 
@@ -300,6 +308,7 @@ def make_claim(
     text: object = None,
     url: object = None,
     today: date,
+    amends: object = None,
 ) -> Claim:
     """A claim from typed values; a confirmation is official by nature."""
     if kind is Kind.RETRACTION:
@@ -317,6 +326,7 @@ def make_claim(
         published=check_date("date", published, today),
         text=check_text("claim", text),
         url=check_url("url", url),
+        amends=None if amends is None else check_event_id("amends", amends),
     )
 
 
@@ -347,3 +357,83 @@ def make_recasting(
         raise InvalidClaim("role", "must be given: the role the rumour should have")
     move = make_move(subject, from_, to)
     return Recasting(move, check_role(role), check_required_text("reason", reason))
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    """A correction of a claim: its retraction and the corrected claim, stored together.
+
+    The corrected claim names the claim it amends, so the pair stays linked in the record,
+    in exports and in every later import."""
+
+    retraction: Retraction
+    claim: Claim
+
+
+# What an amendment may change, as make_claim's parameters; "" clears an optional one.
+AMENDABLE = ("from", "to", "role", "source", "cites", "official", "date", "claim", "url")
+_CLEARABLE = frozenset({"from", "to", "cites", "claim", "url"})
+
+
+def make_amendment(
+    old: Claim,
+    old_id: uuid.UUID,
+    changes: dict[str, object],
+    reason: object,
+    published: object,
+    today: date,
+) -> Amendment:
+    """The retraction of `old` (stored as old_id) and the claim it should have been: every
+    field the changes leave out (None) is copied, "" clears an optional one, and each
+    field is checked as for a new claim. A change that changes nothing is refused."""
+    unknown = sorted(set(changes) - set(AMENDABLE))
+    if unknown:
+        raise InvalidClaim(unknown[0], "cannot be amended")
+    given = {k: v for k, v in changes.items() if v is not None}
+    for name, value in given.items():
+        if value == "" and name not in _CLEARABLE:
+            raise InvalidClaim(name, "must not be empty")
+    was: dict[str, object] = {
+        "from": old.move.from_,
+        "to": old.move.to,
+        "role": old.move.role.value,
+        "source": old.source,
+        "cites": old.cites,
+        "official": old.official,
+        "date": old.published,
+        "claim": old.text,
+        "url": old.url,
+    }
+    now = {**was, **{k: (None if v == "" else v) for k, v in given.items()}}
+    move = make_move(old.move.subject, now["from"], now["to"], now["role"])
+    corrected = make_claim(
+        old.kind,
+        move,
+        source=now["source"],
+        cites=now["cites"],
+        official=now["official"],
+        published=now["date"],
+        text=now["claim"],
+        url=now["url"],
+        today=today,
+        amends=old_id,
+    )
+    if _said(corrected) == _said(old):
+        raise InvalidClaim("amend", "nothing to change: every field given is as recorded")
+    retraction = make_retraction(old_id, reason, published, today)
+    return Amendment(retraction, corrected)
+
+
+def _said(claim: Claim) -> tuple[object, ...]:
+    """What a claim says, its link to what it amends left aside."""
+    move = claim.move
+    return (
+        move.key,
+        move.role,
+        claim.source,
+        claim.cites,
+        claim.official,
+        claim.published,
+        claim.text,
+        claim.url,
+    )

@@ -58,6 +58,9 @@ class Rumour(Aggregate):
         # The role the claim's own line or command gave. Events stored before claims kept
         # their role have none: the class default None, which readers take as the rumour's.
         role: str | None = None
+        # The claim this one corrects (an amendment); None for every other claim. Events
+        # stored before amendments existed have none: the class default None.
+        amends: uuid.UUID | None = None
         KIND: ClassVar[Kind]
 
         def apply(self, aggregate: Rumour) -> None:
@@ -73,6 +76,7 @@ class Rumour(Aggregate):
                     self.published,
                     self.claim,
                     self.url,
+                    self.amends,
                 ),
             )
             aggregate.head = self.digest
@@ -197,6 +201,7 @@ class Rumour(Aggregate):
             "url": claim.url,
             "recorded_by": recorded_by,
             "role": claim.move.role.value,
+            "amends": claim.amends,
         }
         digest = self._seal(event_class.TOPIC, recorded_at, fields)
         self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)

@@ -35,6 +35,15 @@ class AmbiguousRumour(LedgerError):
         self.candidates = candidates
 
 
+class AmbiguousMove(AmbiguousRumour):
+    """A claim without a from club fits several stored rumours: it must say which."""
+
+    def __init__(self, label: str, candidates: list[str]) -> None:
+        super().__init__(label, candidates)
+        shown = ", ".join(repr(c) for c in candidates[:5])
+        self.args = (f"{label!r} matches several rumours: {shown}; give --from to say which",)
+
+
 class UnknownName(LedgerError):
     """A name the ledger does not know (a source, a club, a person, an alias)."""
 

@@ -34,6 +34,7 @@ CLAIM_FIELDS = (
     "date",
     "claim",
     "url",
+    "amends",  # only on an amendment's corrected claim: the id of the claim it corrects
     "recorded_by",
     "recorded_at",
 )
@@ -204,6 +205,7 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
             text=obj.get("claim"),
             url=obj.get("url"),
             today=today,
+            amends=obj.get("amends"),
         )
     return Entry(
         item=item,

@@ -20,7 +20,7 @@ from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
 from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.tables import aliases, claims, rumours
-from rumour_ledger.projections.views import RumourRef, entry_window, event_dict
+from rumour_ledger.projections.views import RumourRef, entry_window, event_dict, with_amends
 
 SORTS = ("reliability", "claims", "brier")
 TOO_FEW = 5  # fewer scored calls than this is "not enough data"
@@ -171,7 +171,8 @@ def rumour_audit(
     ).all()
     names = weighing.found.names
     by_origin: dict[str, dict[str, Any]] = {}
-    shown = {row.id: event_dict(row, moment.known_at) for row in rows}
+    listed = with_amends(conn, [event_dict(row, moment.known_at) for row in rows])
+    shown = {row.id: entry for row, entry in zip(rows, listed, strict=True)}
     reports = [r for r in rows if r.kind == "report" and not shown[r.id]["retracted"]]
     denials = [r for r in rows if r.kind == "denial" and not shown[r.id]["retracted"]]
     first_report = reports[0].id if reports else None
@@ -313,7 +314,11 @@ def audit_log(
                 },
             )
         )
-    return [entry for _position, entry in sorted(entries, key=lambda e: e[0])]
+    trail = [entry for _position, entry in sorted(entries, key=lambda e: e[0])]
+    claims_only = with_amends(conn, [e for e in trail if e["type"] not in ("alias", "unalias")])
+    amends = {e["id"]: e["amends"] for e in claims_only}
+    # Claims and retractions say what they amend (None: nothing); aliases have no such key.
+    return [{**e, "amends": amends[e["id"]]} if e["id"] in amends else e for e in trail]
 
 
 def aliases_in_force(conn: Connection, known_at: datetime | None = None) -> list[dict[str, str]]:

@@ -200,6 +200,29 @@ def open_ledger(
     return ledger
 
 
+@contextmanager
+def rehearsal_ledger(
+    location: str | os.PathLike[str] | None = None,
+    *,
+    clock: Clock = utc_now,
+    user: str | None = None,
+) -> Iterator[Ledger]:
+    """A ledger to try writes on (a dry run), creating nothing where there is none: the
+    ledger at location if it holds one, else an empty one in a temporary directory, thrown
+    away at the end. A dry run at a mistyped path must not leave a ledger there."""
+    store = open_store(location)
+    if _holds_ledger(RawConnections(store), store):
+        with open_ledger(location, clock=clock, user=user, create=False) as ledger:
+            yield ledger
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rumour-dry-run-") as folder:
+        empty = os.path.join(folder, "ledger.db")
+        with open_ledger(empty, clock=clock, user=user, create=True) as ledger:
+            yield ledger
+
+
 def open_read_models(store: Store) -> Engine:
     """An engine on the read models' tables, made if missing; beside the events, same store."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -262,11 +285,15 @@ def read_models_engine(store: Store) -> Engine:
 
 def _require_ledger(raw: RawConnections, store: Store) -> None:
     """Refuse, creating nothing, a store that holds no ledger yet."""
+    if not _holds_ledger(raw, store):
+        raise no_ledger(store)
+
+
+def _holds_ledger(raw: RawConnections, store: Store) -> bool:
+    """Whether the store holds a ledger already; creates nothing."""
     if store.dialect == "sqlite":
         assert store.path is not None
-        if not sqlite_has_ledger(store.path):
-            raise no_ledger(store)
-        return
+        return sqlite_has_ledger(store.path)
     events = event_tables(store)[0]
     conn = raw.raw_connection()
     try:
@@ -275,8 +302,7 @@ def _require_ledger(raw: RawConnections, store: Store) -> None:
         raise _unusable(store, error) from None
     finally:
         conn.close()
-    if not (row and row[0]):
-        raise no_ledger(store)
+    return bool(row and row[0])
 
 
 def _prepare_schema(raw: RawConnections, store: Store) -> None:

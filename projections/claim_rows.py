@@ -61,6 +61,7 @@ CLAIM_COLUMNS = (
     "retracts",
     "reason",
 )
+AMENDMENT_COLUMNS = ("id", "amends", "position")
 ALIAS_COLUMNS = (
     "id",
     "alias_id",
@@ -179,6 +180,8 @@ class Batch:
     aliases: list[dict[str, Any]] = field(default_factory=list)
     # (rumour id, role) of each recast, in log order: the latest of a rumour wins.
     recasts: list[tuple[str, str]] = field(default_factory=list)
+    # (claim id, the id it amends, position) of each amendment's corrected claim.
+    amendments: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.rumours) + len(self.claims) + len(self.aliases) + len(self.recasts)
@@ -188,6 +191,9 @@ class Batch:
         kind = CLAIM_KINDS.get(topic)
         if kind is not None:
             self.claims.append(claim_row(state, originator, position, kind))
+            amends = state.get("amends")  # absent from claims stored before amendments
+            if amends is not None:
+                self.amendments.append((hex_of(state["claim_id"]), hex_of(amends), position))
         elif topic == OPENED:
             self.rumours.append(opened_row(state, originator, position))
         elif topic == RETRACTED:

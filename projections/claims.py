@@ -16,6 +16,7 @@ from rumour_ledger.ledger.application import RumourLedger
 from rumour_ledger.projections import bulk, tracking
 from rumour_ledger.projections.claim_rows import (
     ALIAS_COLUMNS,
+    AMENDMENT_COLUMNS,
     CLAIM_COLUMNS,
     RUMOUR_COLUMNS,
     Batch,
@@ -25,6 +26,7 @@ from rumour_ledger.projections.claim_rows import naive_utc as naive_utc
 from rumour_ledger.projections.tables import (
     ADDED_INDEXES,
     aliases,
+    amendments,
     claims,
     metadata,
     rumours,
@@ -43,7 +45,7 @@ Progress = Callable[[int, int], None]
 # indexes are built again).
 Stage = Callable[[str], None]
 T = TypeVar("T")
-MODEL_TABLES = (rumours, claims, aliases)
+MODEL_TABLES = (rumours, claims, aliases, amendments)
 
 
 def create_tables(engine: Engine, attempts: int = 5) -> None:
@@ -294,6 +296,8 @@ def _write_rows(conn: Connection, rows: Batch) -> None:
         bulk.insert_rows(conn, rumours, RUMOUR_COLUMNS, rows.rumours)
     if rows.claims:
         bulk.insert_rows(conn, claims, CLAIM_COLUMNS, rows.claims)
+    if rows.amendments:
+        bulk.insert_rows(conn, amendments, AMENDMENT_COLUMNS, rows.amendments)
     if rows.aliases:
         _fill_alias_names(conn, rows.aliases)
         named = [tuple(row[c] for c in ALIAS_COLUMNS) for row in rows.aliases]

@@ -100,6 +100,17 @@ confirmations_index = Index(
     postgresql_where=text("kind = 'confirmation'"),
 )
 
+# Each amendment's corrected claim and the claim it corrects (its retraction is a row of
+# claims). Made by create_all when a ledger from before amendments is next opened: none of
+# the events it already holds can be an amendment, so it is right to start empty.
+amendments = Table(
+    "amendments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("amends", String(32), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
 # Every alias event, so the names in force can be read as of any recording time.
 aliases = Table(
     "aliases",

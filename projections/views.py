@@ -138,7 +138,24 @@ def rumour_history(
         .where(claims.c.rumour_id.in_(move.ids), *entry_window(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
-    return [event_dict(row, known_at) for row in conn.execute(query)]
+    return with_amends(conn, [event_dict(row, known_at) for row in conn.execute(query)])
+
+
+def with_amends(conn: Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries (event_dict), each with `amends`: the id of the claim it corrects, if it
+    is an amendment's corrected claim, else None."""
+    from rumour_ledger.projections.tables import amendments, chunked
+
+    wanted = [uuid.UUID(e["id"]).hex for e in entries if e["type"] != "retraction"]
+    found: dict[str, str] = {}
+    for ids in chunked(wanted):
+        query = select(amendments.c.id, amendments.c.amends).where(amendments.c.id.in_(ids))
+        found.update((row.id, row.amends) for row in conn.execute(query))
+    return [{**e, "amends": _dashed(found.get(uuid.UUID(e["id"]).hex))} for e in entries]
+
+
+def _dashed(hex_id: str | None) -> str | None:
+    return None if hex_id is None else str(uuid.UUID(hex_id))
 
 
 def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
@@ -205,11 +222,23 @@ def find_rumour(conn: Connection, query: str) -> RumourRef:
         found = _by_names(conn, text, names, exact=True) or _by_names(
             conn, text, names, exact=False
         )
+    if len(found) > 1:
+        found = _from_nowhere(found, text) or found
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise AmbiguousRumour(query, [r.label for r in found])
     raise UnknownRumour(query, suggest(conn, text))
+
+
+def _from_nowhere(found: list[RumourRef], text: str) -> list[RumourRef]:
+    """Of several rumours 'Subject -> Club' matches, the one that text is the very label
+    of: the rumour without a from club (else it could never be named by its own label)."""
+    _subject, from_, _to, no_to = parse_move_text(text)
+    if "->" not in text or from_ is not None or no_to:
+        return []
+    own = [ref for ref in found if ref.from_ is None]
+    return own if len(own) == 1 else []
 
 
 def _looks_like_id(text: str) -> bool:

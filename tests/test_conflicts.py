@@ -227,11 +227,12 @@ def run(location: str, *args: str):
 def test_cli_confirm_from_a_non_party_warns_stores_and_exits_0(location):
     args = ["confirm", "Declan Rice", "--from", "West Ham", "--to", "Arsenal", "--date"]
     quiet = run(location, *args, "2023-07-15", "--source", "Arsenal")
-    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.exit_code == 0 and quiet.stderr == "new rumour: Declan Rice: West Ham -> Arsenal\n"
     loud = run(location, "confirm", "Declan Rice", "--to", "Manchester City", "--date",
                "2023-07-20", "--source", "Some Blog")  # fmt: skip
     assert loud.exit_code == 0
-    lines = loud.stderr.splitlines()
+    *lines, notice = loud.stderr.splitlines()
+    assert notice == "new rumour: Declan Rice -> Manchester City"
     assert len(lines) == 2 and all(x.startswith("warning: ") for x in lines)
     assert "Some Blog" in lines[0] and ARSENAL in lines[1]
     listed = run(location, "conflicts", "--json")

@@ -187,6 +187,7 @@ def test_each_event_is_sealed_and_chained_to_the_one_before():
             "url": None,
             "recorded_by": "tester",
             "role": claim.move.role.value,  # sealed with the claim: it is the claim's own
+            "amends": None,  # sealed too: a claim that corrects none says so
         },
     )
     assert reported.digest == expected

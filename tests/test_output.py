@@ -40,6 +40,7 @@ WRITES = {
     ("confirm",),
     ("collapse",),
     ("retract",),
+    ("amend",),
     ("recast",),
     ("rebuild",),
     ("alias", "club"),

@@ -95,8 +95,10 @@ def record_as_before(ledger, source: str) -> None:
     when = ledger.app.clock()
     digest = rumour._seal(rumour.Reported.TOPIC, when, fields)
     rumour.trigger_event(rumour.Reported, timestamp=when, digest=digest, **fields)
-    # Stored as the class was then, with no role at all (not a role of None).
+    # Stored as the class was then, with no role at all (not a role of None), and no
+    # amends either (added later still).
     del rumour.pending_events[-1].__dict__["role"]
+    del rumour.pending_events[-1].__dict__["amends"]
     ledger.app.save(rumour)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
@@ -113,11 +114,13 @@ ALIASES = [
 def histories(draw):
     """A ledger's history as separate imports of a line or three: rumours interleaved in the
     log, retractions of claims recorded earlier, aliases declared and withdrawn, rumours
-    recast."""
+    recast, claims amended."""
     steps = []
     for _ in range(draw(st.integers(min_value=2, max_value=8))):
         batch = draw(st.lists(claims(), min_size=1, max_size=3))
-        extra = draw(st.sampled_from(["none", "retraction", "alias", "unalias", "recast"]))
+        extra = draw(
+            st.sampled_from(["none", "retraction", "alias", "unalias", "recast", "amendment"])
+        )
         steps.append((batch, extra, draw(st.integers(min_value=0, max_value=99))))
     return steps
 
@@ -156,6 +159,14 @@ def play(ledger, steps) -> None:
                 lines.insert(0, json.dumps({"type": "unalias", "kind": kind, "name": name}))
                 in_force.discard(which)
         import_lines(ledger, lines)
+        if extra == "amendment" and standing:
+            # A claim recorded earlier, amended to a day no generated claim has.
+            target = uuid.UUID(standing[pick % len(standing)])
+            changes = {"date": "2013-01-0" + str(1 + pick % 9)}
+            if pick % 2:
+                changes["to"] = "Amended United"  # onto another rumour, maybe a new one
+            amendment = ledger.app.make_amendment(target, changes, "wrong", ledger.app.today)
+            ledger.app.amend(amendment)
         ledger.catch_up()
 
 

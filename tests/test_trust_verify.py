@@ -135,9 +135,11 @@ def test_the_event_types_verify_knows_are_the_domains(ledger):
         "url",
         "recorded_by",
         "role",
+        "amends",
     )
-    # Claims stored before they kept their own role have none, and still verify.
-    assert types["rumour-ledger:Rumour.Reported"].optional == {"role"}
+    # Claims stored before they kept their own role, or before amendments, have none, and
+    # still verify.
+    assert types["rumour-ledger:Rumour.Reported"].optional == {"role", "amends"}
     assert types["rumour-ledger:Rumour.Retracted"].sealed == (
         "claim_id",
         "retracts",
