@@ -151,8 +151,9 @@ def export(
     with open_ledger_for(ctx, db) as ledger:
         moment = parse_moment(None, known_at, ledger.app.today)
         if fmt == "csv":
+            roles = None if moment.known_at is None else ledger.app.roles_known_at(moment.known_at)
             with ledger.reading() as conn:
-                _emit(file, _csv_lines(conn, moment.known_at))
+                _emit(file, _csv_lines(conn, moment.known_at, roles))
             return
         from rumour_ledger.ledger.interchange import dump_line
 
@@ -170,8 +171,8 @@ def _emit(file: Path | None, lines) -> None:  # type: ignore[no-untyped-def]
     write_lines(file, lines)
 
 
-def _csv_lines(conn, known_at):  # type: ignore[no-untyped-def]
+def _csv_lines(conn, known_at, roles):  # type: ignore[no-untyped-def]
     from rumour_ledger.ledger.claim_csv import csv_lines
     from rumour_ledger.projections.views import claim_table
 
-    return csv_lines(claim_table(conn, known_at))
+    return csv_lines(claim_table(conn, known_at, roles))

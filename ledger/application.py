@@ -689,6 +689,32 @@ class RumourLedger(Application):
                     yield line
             start = notifications[-1].id + 1
 
+    def roles_known_at(self, known_at: datetime) -> dict[str, str]:
+        """The role each rumour recast since known_at had then, keyed by its 32 hex digits:
+        the read models keep only a rumour's latest role, and a recast is rare enough that
+        reading them all (only them) is cheap."""
+        then: dict[str, str] = {}
+        changed: set[str] = set()
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(
+                start, 5_000, topics=(Rumour.Recast.TOPIC,)
+            )
+            if not notifications:
+                break
+            for notification in notifications:
+                event = self.mapper.to_domain_event(notification)
+                key = event.originator_id.hex
+                if event.timestamp <= known_at:
+                    then[key] = event.role
+                else:
+                    changed.add(key)
+            start = notifications[-1].id + 1
+        return {
+            key: then.get(key) or self.repository.get(uuid.UUID(key), version=1).role
+            for key in changed
+        }
+
 
 def _first_use(line: int) -> str:
     return f"first used on line {line}" if line else "already in the ledger"

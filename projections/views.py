@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -358,9 +358,15 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     return uuid.UUID(rows[0].id)
 
 
-def claim_table(conn: Connection, known_at: datetime | None = None) -> Iterator[dict[str, Any]]:
+def claim_table(
+    conn: Connection,
+    known_at: datetime | None = None,
+    roles_then: Mapping[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
     """Every claim as one flat row, in recorded order, for spreadsheets; with known_at, the
-    claims recorded by then, retracted as the ledger held them then."""
+    claims recorded by then, retracted as the ledger held them then, each rumour in the role
+    roles_then gives it (Application.roles_known_at: the ones recast since)."""
+    roles_then = roles_then or {}
     recorded = [] if known_at is None else [claims.c.recorded_at <= naive_utc(known_at)]
     query = (
         select(claims, rumours.c.subject, rumours.c.from_club, rumours.c.to_club, rumours.c.role)
@@ -377,5 +383,5 @@ def claim_table(conn: Connection, known_at: datetime | None = None) -> Iterator[
             "subject": row.subject,
             "from": row.from_club,
             "to": row.to_club,
-            "role": row.role,
+            "role": roles_then.get(row.rumour_id, row.role),
         }

@@ -20,8 +20,9 @@ DEMO = str(EXAMPLES / "alonso-2024.jsonl")
 
 
 def csv_of(ledger, known_at=None) -> str:
+    roles = None if known_at is None else ledger.app.roles_known_at(known_at)
     with ledger.reading() as conn:
-        return "".join(csv_lines(claim_table(conn, known_at)))
+        return "".join(csv_lines(claim_table(conn, known_at, roles)))
 
 
 @settings(
@@ -84,3 +85,15 @@ def test_export_refuses_known_at_where_there_is_no_ledger(tmp_path):
     result = CliRunner().invoke(cli, ["export", "--known-at", "2025-01-01", "--db", missing])
     assert result.exit_code == 1
     assert not (tmp_path / "none.db").exists()
+
+
+def test_csv_known_at_shows_a_rumour_in_the_role_it_had_then(rumour_on_demo):
+    stamp = json.loads(rumour_on_demo("export").stdout.splitlines()[-1])["recorded_at"]
+    then = rumour_on_demo("export", "--format", "csv", "--known-at", stamp).stdout
+    recast = rumour_on_demo(
+        "recast", "Xabi Alonso -> Real Madrid", "--role", "player", "--reason", "test"
+    )
+    assert recast.exit_code == 0, recast.output
+    assert rumour_on_demo("export", "--format", "csv", "--known-at", stamp).stdout == then
+    now = rumour_on_demo("export", "--format", "csv").stdout
+    assert now != then and ",player" in now
