@@ -559,9 +559,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sweep", action="store_true", help="also score a grid of settings (k-fold each)"
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="a likelihood setting for --protocol, e.g. concurring_discount=0 (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.protocol:
-        found = run_protocols(args.protocol, args.data, Settings())
+        chosen = {name: float(value) for name, value in (s.split("=", 1) for s in args.setting)}
+        found = run_protocols(args.protocol, args.data, Settings(**chosen))
         print_protocols(found)
         if args.json:
             args.json.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
