@@ -370,6 +370,10 @@ def discounted(
     published day's ordinal), each scaled by its concurring share: what the fold adds up,
     before decay."""
     said = list(said)
+    if discount == 0 or len(said) < 2:
+        # Nothing to discount, and most moves have one origin: a board ages hundreds of
+        # thousands of them, so they skip the ranking.
+        return [weight for weight, _, _ in said]
     shares = concurring(said, discount, half_life_days)
     return [weight * share for (weight, _, _), (_, share) in zip(said, shares, strict=True)]
 
