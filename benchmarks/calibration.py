@@ -4,8 +4,19 @@ the prior alone and majority stance.
 
     python benchmarks/calibration.py ../shared/datasets/emergent.jsonl [--folds 10]
         [--json FILE] [--seed 7]
+    python benchmarks/calibration.py --protocol all [--data ../shared/datasets] [--json FILE]
 
 It reads Emergent, RumourEval 2017 and BBC gossip outcomes (see ../shared/datasets/README.md).
+
+The protocols of issue 17 (`--protocol`), each printed against its baselines in the same run:
+- emergent-fresh: a fresh ledger (no outcomes in it), each claim as of its last article,
+  against majority stance, with the ratio of the two Brier scores.
+- emergent-learned: 5-fold; the other folds' true claims are confirmed and their false ones
+  collapsed in the ledger, so track records are learned as a user's ledger learns them.
+- bbc-2022: BBC gossip; the outcomes of 2020-21 go into the ledger as confirmations and
+  collapses, the moves rumoured in 2022 are scored as of 2022-07-01 (learned board, report
+  counting, the unlearned board and the base rate of the learned outcomes).
+- rumoureval: RumourEval 2017, fresh and 5-fold learned as for Emergent.
 
 Mapping (docs/likelihood.md, "Calibration"): every data-set claim becomes one rumoured move
 (subject: the claim's text, to: "true", role: other). Emergent stance `for` and RumourEval
@@ -300,16 +311,271 @@ def sweep(prepared: Prepared, folds: int, seed: int) -> list[dict[str, Any]]:
     return sorted(results, key=lambda r: r["log_loss"])
 
 
+# The protocols of issue 17: outcomes reach the model only as a user's ledger holds them,
+# as confirmations and collapses, and records are learned by the ledger's own read models.
+
+OUTCOME_SOURCE = "calibration outcome"
+Moves = dict[str, tuple[Any, list[Evidence]]]
+
+
+def moves_of(rows: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], str]]:
+    """Each move of the rows that count, by label: the move and the day of its last row."""
+    found: dict[str, tuple[dict[str, Any], str]] = {}
+    for row in rows:
+        if row.get("flag_from_club_joined_same_year"):
+            continue
+        move = move_of(row)
+        label = move_label(move["subject"], move["from"], move["to"])
+        last = max(day_of(row), found[label][1]) if label in found else day_of(row)
+        found[label] = (move, last)
+    return found
+
+
+def outcome_lines(
+    labels: list[str], found: dict[str, tuple[dict[str, Any], str]], truth: dict[str, int], on: Any
+) -> list[dict[str, Any]]:
+    """A confirmation for each move that happened, a collapse for each that did not, dated
+    by `on` (a move's last day to the outcome's ISO day)."""
+    lines = []
+    for label in labels:
+        move, last = found[label]
+        kind = "confirmation" if truth[label] else "collapse"
+        lines.append(
+            {
+                "type": kind,
+                **move,
+                "source": OUTCOME_SOURCE,
+                "date": on(last),
+                "recorded_by": "calibration",
+            }
+        )
+    return lines
+
+
+def day_after(day: str) -> str:
+    return date.fromordinal(date.fromisoformat(day).toordinal() + 1).isoformat()
+
+
+def weighed_ledger(lines: list[dict[str, Any]], learn_on: date, settings: Settings) -> Any:
+    """Import the lines into a fresh ledger and read every move with the track records
+    the ledger itself learned by a day (from the outcomes it holds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = load_ledger(str(Path(tmp) / "protocol.db"), lines)
+        try:
+            with ledger.reading() as conn:
+                return weigh(conn, Moment(learn_on), settings)
+        finally:
+            ledger.close()
+
+
+def by_label(weighing: Any) -> dict[str, Any]:
+    return {move.ref.label: move for move in weighing.found.moves.values()}
+
+
+def claim_forecasts(weighing: Any, label: str, move: Any, prior: float) -> dict[str, float]:
+    """The board after all of a claim's articles (as of its last), and majority stance."""
+    evidence = weighing.evidence.get(move.key, []) if move is not None else []
+    if not evidence:
+        return {"model": prior, "majority_stance": prior}
+    explained = weighing.explain(move, max(e.published for e in evidence))
+    stances = explained.reports + explained.denials
+    majority = explained.reports / stances if stances else prior
+    return {"model": explained.likelihood, "majority_stance": majority}
+
+
+def scored(forecasts: dict[str, list[float]], outcomes: list[int]) -> dict[str, Any]:
+    return {name: scores(values, outcomes) for name, values in forecasts.items()}
+
+
+def fresh_protocol(rows: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """A fresh ledger, no outcome in it: every claim as of its last article."""
+    lines, truth = to_interchange(rows)
+    weighing = weighed_ledger(lines, date.today(), settings)
+    moves = by_label(weighing)
+    labels = sorted(truth)
+    forecasts: dict[str, list[float]] = defaultdict(list)
+    for label in labels:
+        for name, value in claim_forecasts(
+            weighing, label, moves.get(label), settings.prior
+        ).items():
+            forecasts[name].append(value)
+    return {"claims": len(labels), "pooled": scored(forecasts, [truth[c] for c in labels])}
+
+
+def learned_protocol(
+    rows: list[dict[str, Any]], settings: Settings, folds: int = 5, seed: int = 7
+) -> dict[str, Any]:
+    """k-fold: the other folds' outcomes in the ledger (true claims confirmed, false ones
+    collapsed, the day after their last article), this fold's claims scored as of their
+    last article with the records the ledger learned from them."""
+    lines, truth = to_interchange(rows)
+    found = moves_of(rows)
+    claims = sorted(truth)
+    random.Random(seed).shuffle(claims)
+    split = [claims[i::folds] for i in range(folds)]
+    last = max(day for _, day in found.values())
+    learn_on = date.fromisoformat(day_after(day_after(last)))
+    forecasts: dict[str, list[float]] = defaultdict(list)
+    outcomes: list[int] = []
+    per_fold = []
+    for index, test in enumerate(split):
+        train = [c for i, part in enumerate(split) if i != index for c in part]
+        told = outcome_lines(train, found, truth, day_after)
+        weighing = weighed_ledger(lines + told, learn_on, settings)
+        moves = by_label(weighing)
+        fold: dict[str, list[float]] = defaultdict(list)
+        for label in test:
+            for name, value in claim_forecasts(
+                weighing, label, moves.get(label), settings.prior
+            ).items():
+                fold[name].append(value)
+        ys = [truth[c] for c in test]
+        for name, values in fold.items():
+            forecasts[name].extend(values)
+        outcomes.extend(ys)
+        per_fold.append({"fold": index, "claims": len(test), **scored(fold, ys)})
+    return {
+        "claims": len(claims),
+        "folds": folds,
+        "pooled": scored(forecasts, outcomes),
+        "per_fold": per_fold,
+    }
+
+
+BBC_SCORED_ON = date(2022, 7, 1)
+
+
+def bbc_protocol(rows: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
+    """Learn 2020-21 (outcomes as confirmations and collapses on 31 August of the move's
+    last year), score the moves rumoured in 2022 as of 2022-07-01."""
+    kept = [r for r in rows if not r.get("flag_from_club_joined_same_year")]
+    lines, _ = to_interchange(kept)
+    found = moves_of(kept)
+    truth_then: dict[str, int] = {}
+    truth_2022: dict[str, int] = {}
+    for row in kept:
+        move = move_of(row)
+        label = move_label(move["subject"], move["from"], move["to"])
+        happened = truth_of(row)
+        if happened is None:
+            continue
+        target = truth_2022 if str(row["date"]).startswith("2022") else truth_then
+        target[label] = max(target.get(label, 0), happened)
+    learned_from = sorted(set(truth_then) - set(truth_2022))
+    scored_on = sorted(truth_2022)
+    told = outcome_lines(learned_from, found, truth_then, lambda last: f"{last[:4]}-08-31")
+    weighing = weighed_ledger(lines + told, BBC_SCORED_ON, settings)
+    unlearned = replace(weighing, settings=settings)
+    moves = by_label(weighing)
+    base_rate = sum(truth_then[c] for c in learned_from) / len(learned_from)
+    forecasts: dict[str, list[float]] = defaultdict(list)
+    for label in scored_on:
+        move = moves[label]
+        learned = weighing.explain(move, BBC_SCORED_ON)
+        forecasts["model"].append(learned.likelihood)
+        forecasts["report_counting"].append(float(learned.reports))
+        forecasts["unlearned_board"].append(unlearned.explain(move, BBC_SCORED_ON).likelihood)
+        forecasts["base_rate"].append(base_rate)
+    outcomes = [truth_2022[c] for c in scored_on]
+    pooled = scored(forecasts, outcomes)
+    # A count of reports is a ranking, not a probability: only its AUC means anything.
+    pooled["report_counting"] = {"auc": pooled["report_counting"]["auc"]}
+    return {
+        "claims": len(scored_on),
+        "learned_from": len(learned_from),
+        "base_rate": base_rate,
+        "share_2022": sum(outcomes) / len(outcomes),
+        "pooled": pooled,
+    }
+
+
+PROTOCOLS = ("emergent-fresh", "emergent-learned", "bbc-2022", "rumoureval")
+
+
+def run_protocols(chosen: str, data: Path, settings: Settings) -> dict[str, Any]:
+    """The chosen protocol (or all), each with its baselines, as plain data."""
+
+    def rows_of(name: str) -> list[dict[str, Any]]:
+        with (data / name).open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    wanted = PROTOCOLS if chosen == "all" else (chosen,)
+    results: dict[str, Any] = {}
+    if "emergent-fresh" in wanted:
+        results["emergent-fresh"] = fresh_protocol(rows_of("emergent.jsonl"), settings)
+    if "emergent-learned" in wanted:
+        results["emergent-learned"] = learned_protocol(rows_of("emergent.jsonl"), settings)
+    if "bbc-2022" in wanted:
+        results["bbc-2022"] = bbc_protocol(rows_of("bbc_gossip_outcomes.jsonl"), settings)
+    if "rumoureval" in wanted:
+        rows = rows_of("rumoureval2017.jsonl")
+        results["rumoureval-fresh"] = fresh_protocol(rows, settings)
+        results["rumoureval-learned"] = learned_protocol(rows, settings)
+    return results
+
+
+def print_protocols(results: dict[str, Any]) -> None:
+    for name, result in results.items():
+        extra = f", {result['folds']} folds" if "folds" in result else ""
+        if "learned_from" in result:
+            extra += (
+                f", learned from {result['learned_from']} moves of 2020-21 "
+                f"(base rate {result['base_rate']:.1%}; 2022: {result['share_2022']:.1%})"
+            )
+        print(f"\n{name}: {result['claims']} claims{extra}")
+        print(f"{'forecast':<18}{'Brier':>8}{'log loss':>10}{'AUC':>8}{'Brier per fold':>22}")
+        for forecast, s in result["pooled"].items():
+            auc_text = "-" if s.get("auc") is None else f"{s['auc']:.3f}"
+            brier_text = f"{s['brier']:.3f}" if "brier" in s else "-"
+            loss_text = f"{s['log_loss']:.3f}" if "log_loss" in s else "-"
+            folds = spread(result, forecast, "brier") if "per_fold" in result else "-"
+            label = forecast.replace("_", " ")
+            print(f"{label:<18}{brier_text:>8}{loss_text:>10}{auc_text:>8}{folds:>22}")
+        majority = result["pooled"].get("majority_stance")
+        if majority:
+            ratio = result["pooled"]["model"]["brier"] / majority["brier"]
+            print(f"model Brier / majority stance Brier = {ratio:.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path, help="a JSON Lines data set (see its README)")
+    parser.add_argument(
+        "dataset", type=Path, nargs="?", help="a JSON Lines data set (see its README)"
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=(*PROTOCOLS, "all"),
+        help="run one of issue 17's protocols (or all) instead of the k-fold table",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/datasets"),
+        help="the folder holding the data sets, for --protocol",
+    )
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     parser.add_argument(
         "--sweep", action="store_true", help="also score a grid of settings (k-fold each)"
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="a likelihood setting for --protocol, e.g. concurring_discount=0 (repeatable)",
+    )
     args = parser.parse_args(argv)
+    if args.protocol:
+        chosen = {name: float(value) for name, value in (s.split("=", 1) for s in args.setting)}
+        found = run_protocols(args.protocol, args.data, Settings(**chosen))
+        print_protocols(found)
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+        return 0
+    if args.dataset is None:
+        parser.error("give a data set, or --protocol")
     with args.dataset.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     prepared = prepare(rows)

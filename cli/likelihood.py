@@ -218,6 +218,9 @@ def why(
     ]
     for part in explained.contributions:
         origin = part.origin + (" [first-party]" if part.first_party else "")
+        note = part.concurring_note()
+        if note:
+            origin += f" ({note})"
         rows.append(
             [
                 part.published.isoformat(),

@@ -31,6 +31,8 @@ def _plain(value: object) -> object:
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
+    if isinstance(value, Contribution):
+        return value.to_dict()  # with its discount in words
     if is_dataclass(value):
         return _fields_of(value)
     return value
@@ -120,6 +122,10 @@ class Settings:
     reliability_prior_strength: float = 10.0
     # A report is right if the move is confirmed within this many days of it.
     horizon_days: float = 365.0
+    # How far outlets saying the same are discounted (see `concurring_share`): 1 makes n
+    # concurring outlets of equal weight count log2(1 + n) times one; 0 counts each fully.
+    # 0.5 scored best over all of issue 17's protocols (docs/likelihood.md).
+    concurring_discount: float = 0.5
 
     def __post_init__(self) -> None:
         _check_probability("prior", self.prior)
@@ -137,6 +143,9 @@ class Settings:
                 f"reliability_prior_strength must be at least {WEAKEST_PRIOR_STRENGTH}, "
                 f"got {strength!r}"
             )
+        discount = self.concurring_discount
+        if not (math.isfinite(discount) and discount >= 0):
+            raise ValueError(f"concurring_discount must be at least 0, got {discount!r}")
         # Below 1 a party to the move would count for less than a bystander.
         if not (math.isfinite(self.first_party_weight) and self.first_party_weight >= 1):
             raise ValueError(
@@ -184,9 +193,22 @@ class Contribution:
     counted_claim_id: str
     via: str | None
     relays: tuple[Relay, ...]
+    # The origin is the n-th outlet saying the same (0: not discounted, being the first, a
+    # party, or adding nothing), and the share of its weight it counts for.
+    concurring: int = 0
+    share: float = 1.0
 
     def to_dict(self) -> dict[str, object]:
-        return _fields_of(self)
+        return {**_fields_of(self), "concurring_note": self.concurring_note()}
+
+    def concurring_note(self) -> str | None:
+        """The discount in plain words, if any."""
+        if self.concurring <= 1:
+            return None
+        return (
+            f"{_ordinal(self.concurring)} strongest outlet saying the same: "
+            f"counts {self.share:.2f} of its weight"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +253,20 @@ class Explanation:
         for part in self.contributions:
             party = ", first-party" if part.first_party else ""
             relayed = ", ".join(relay.source for relay in part.relays)
+            note = part.concurring_note()
             lines.append(
                 f"  {part.points:+.1f} pts  {part.origin} {part.kind} "
                 f"{part.published.isoformat()} (reliability {part.reliability:.0%}"
                 f"{party}, kept {part.decay:.0%} after decay)"
+                + (f"; {note}" if note else "")
                 + (f"; relayed by {relayed}" if relayed else "")
             )
         return "\n".join(lines)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _logit(p: float) -> float:
@@ -292,6 +321,61 @@ def source_weight(reliability: float, prior: float) -> float:
     Floored at zero so a weak source's report can never lower the likelihood.
     """
     return max(0.0, _logit(reliability) - _logit(prior))
+
+
+def concurring_share(n: int, discount: float) -> float:
+    """The share of its weight the n-th outlet saying the same about a move counts for.
+
+    Outlets of one stance copy and echo each other, so they are not independent witnesses:
+    the n-th counts log2(1 + n) - log2(n) of its weight (1, 0.58, 0.42, 0.32, ...), and n
+    of equal weight add up to log2(1 + n) times one. `discount` is the power of that share:
+    0 counts every outlet fully."""
+    if n <= 1 or discount == 0:
+        return 1.0
+    return (math.log2(1 + n) - math.log2(n)) ** discount
+
+
+def concurring(
+    said: Iterable[tuple[float, bool, int]], discount: float, half_life_days: float
+) -> list[tuple[int, float]]:
+    """For counted origins in claim order, given as (weight, first-party, published day's
+    ordinal), each one's rank among the outlets saying the same (0 if not ranked) and the
+    share of its weight it counts for.
+
+    Ranked: origins that move the figure, by stance (the sign of the weight), strongest
+    after decay first (ties: oldest first), so a faded old story never discounts a fresh
+    one. Which of two is stronger after decay is the same on every later day, so a board
+    ageing a standing ranks as `explain` does. A party to the move speaks for itself and
+    is neither ranked nor discounted."""
+    said = list(said)
+    ranked = sorted(
+        (
+            (weight > 0, -(math.log2(abs(weight)) + day / half_life_days), index)
+            for index, (weight, first_party, day) in enumerate(said)
+            if not first_party and weight != 0
+        )
+    )
+    shares = [(0, 1.0)] * len(said)
+    seen = {True: 0, False: 0}  # by stance: reports, denials
+    for stance, _, index in ranked:
+        seen[stance] += 1
+        shares[index] = (seen[stance], concurring_share(seen[stance], discount))
+    return shares
+
+
+def discounted(
+    said: Iterable[tuple[float, bool, int]], discount: float, half_life_days: float
+) -> list[float]:
+    """The weights of counted origins in claim order, given as (weight, first-party,
+    published day's ordinal), each scaled by its concurring share: what the fold adds up,
+    before decay."""
+    said = list(said)
+    if discount == 0 or len(said) < 2:
+        # Nothing to discount, and most moves have one origin: a board ages hundreds of
+        # thousands of them, so they skip the ranking.
+        return [weight for weight, _, _ in said]
+    shares = concurring(said, discount, half_life_days)
+    return [weight * share for (weight, _, _), (_, share) in zip(said, shares, strict=True)]
 
 
 def decay(published: date, as_of: date, half_life_days: float) -> float:
@@ -405,17 +489,26 @@ def _contributions(
         (_contribution(parties, key, claims, as_of, settings) for key, claims in by_origin.items()),
         key=_contribution_order,
     )
+    shares = concurring(
+        [(p.weight, p.first_party, p.published.toordinal()) for p in parts],
+        settings.concurring_discount,
+        settings.half_life_days,
+    )
     running = _logit(settings.prior)
     with_points = []
-    for part in parts:
+    for part, (n, share) in zip(parts, shares, strict=True):
+        # The same arithmetic as `discounted` then `_aged`, so the fast paths agree exactly.
+        log_odds = part.weight * share * part.decay + 0.0
         before = _sigmoid(running)
-        running += part.log_odds
+        running += log_odds
         points = 100.0 * (_sigmoid(running) - before)
-        with_points.append(_with_points(part, points))
+        with_points.append(_with_points(part, log_odds, points, n, share))
     return tuple(with_points)
 
 
-def _with_points(p: Contribution, points: float) -> Contribution:
+def _with_points(
+    p: Contribution, log_odds: float, points: float, concurring: int, share: float
+) -> Contribution:
     # As dataclasses.replace, without its generic field walk: this runs once per origin on
     # every day of a timeline.
     return Contribution(
@@ -428,12 +521,14 @@ def _with_points(p: Contribution, points: float) -> Contribution:
         p.first_party,
         p.weight,
         p.decay,
-        p.log_odds,
+        log_odds,
         points,
         p.claim_ids,
         p.counted_claim_id,
         p.via,
         p.relays,
+        concurring,
+        share,
     )
 
 
@@ -535,6 +630,9 @@ class DayByDay:
         self.prior_log_odds = _logit(settings.prior)
         self.counts: dict[str, Count] = {}
         self.weights: dict[str, tuple[float, int]] = {}  # by origin: weight, day counted
+        # The counted claims as `_aged` takes them, concurring outlets discounted: worked
+        # out again only when a weight changes.
+        self.aged: list[tuple[float, int]] | None = None
         self.confirmed: Evidence | None = None
         self.ending: Resolution | None = None
         self.taken = self.ended = 0  # claims and resolutions taken in so far
@@ -564,6 +662,7 @@ class DayByDay:
                 self.counts[key] = counted_after(self.counts.get(key), claim)
                 self.weights.pop(key, None)
         if changed:
+            self.aged = None
             said = [
                 (_order_of(key, count.claim), count.claim.kind, self._first_party(key, count))
                 for key, count in self.counts.items()
@@ -576,6 +675,7 @@ class DayByDay:
         """These origins' reliabilities changed: weigh their counted claims again."""
         for key in origin_keys:
             self.weights.pop(key, None)
+        self.aged = None
 
     def likelihood(self, day: date, reliability_for: Callable[[str], float]) -> float:
         """The likelihood on a day on or after the last one taken in, with the origins'
@@ -589,8 +689,26 @@ class DayByDay:
                 party = self._first_party(key, count)
                 weight = weight_of(count.claim.kind, reliability_for(key), party, self.settings)
                 weights[key] = (weight, count.claim.published.toordinal())
+                self.aged = None
+        if self.aged is None:
+            self.aged = self._discounted()
         half_life = self.settings.half_life_days
-        return _aged(self.prior_log_odds, weights.values(), day.toordinal(), half_life, self.decays)
+        return _aged(self.prior_log_odds, self.aged, day.toordinal(), half_life, self.decays)
+
+    def _discounted(self) -> list[tuple[float, int]]:
+        """The counted claims in claim order, each weight scaled by its concurring share."""
+        # Claim order only breaks ties between outlets equally strong.
+        in_order = sorted(self.counts.items(), key=lambda item: _order_of(item[0], item[1].claim))
+        said = [(*self.weights[key], self._first_party(key, count)) for key, count in in_order]
+        weights = discounted(
+            [(weight, party, day) for weight, day, party in said],
+            self.settings.concurring_discount,
+            self.settings.half_life_days,
+        )
+        return [
+            (weight, self.weights[key][1])
+            for weight, (key, _) in zip(weights, in_order, strict=True)
+        ]
 
     def _first_party(self, origin_key: str, count: Count) -> bool:
         return count.on_record or origin_key in self.parties
@@ -608,10 +726,12 @@ class Ageing:
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days
         self.prior_log_odds = _logit(settings.prior)
+        self.concurring_discount = settings.concurring_discount
         self.decays: dict[int, float] = {}  # by days of ageing
 
     def likelihood(self, counted: Iterable[tuple[float, int]]) -> float:
-        """The likelihood of counted claims given as (weight, published day's ordinal)."""
+        """The likelihood of counted claims given as (weight, published day's ordinal), the
+        weights already scaled for concurring outlets (see `discounted`)."""
         return _aged(self.prior_log_odds, counted, self.as_of, self.half_life, self.decays)
 
 

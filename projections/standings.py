@@ -27,6 +27,7 @@ from rumour_ledger.projections.likelihood import (
     Ageing,
     Evidence,
     Settings,
+    discounted,
     explain,
 )
 from rumour_ledger.projections.tables import chunked
@@ -321,10 +322,11 @@ def ranked_on(
         # ending, so none is weighed (as in explain); a move confirmed itself stays so.
         return (1.0, CONFIRMED) if row.status == CONFIRMED else (0.0, NOT_HAPPENED)
     if row.status in (OPEN, DENIED):
-        counted = [
-            (weight_for(origin, kind, first_party), day)
-            for origin, kind, day, first_party in json.loads(row.parts)
-        ]
+        # Parts are stored in claim order, which breaks ties between concurring outlets.
+        parts = json.loads(row.parts)
+        said = [(weight_for(o, kind, party), party, day) for o, kind, day, party in parts]
+        weights = discounted(said, ageing.concurring_discount, ageing.half_life)
+        counted = [(weight, part[2]) for weight, part in zip(weights, parts, strict=True)]
         return round(ageing.likelihood(counted), 6), row.status
     return (1.0 if row.status == CONFIRMED else 0.0), row.status
 

@@ -219,3 +219,21 @@ def test_score_reads_the_same_board_from_the_read_models_as_from_every_claim(led
             unlearned = forecasts(conn, Moment(date(2025, 12, 31)), Settings())
     assert fast == slow
     assert fast != unlearned
+
+
+def test_the_learned_protocol_learns_from_outcomes_in_the_ledger_never_the_scored_fold():
+    calibration = benchmark()
+    result = calibration.learned_protocol(fixture_rows(), Settings(), folds=2, seed=3)
+    assert result["folds"] == 2
+    assert sum(f["claims"] for f in result["per_fold"]) == result["claims"]
+    assert set(result["pooled"]) == {"model", "majority_stance"}
+    fresh = calibration.fresh_protocol(fixture_rows(), Settings())
+    assert fresh["claims"] == result["claims"]
+    # Outcomes are claims a user could record: a confirmation or a collapse, dated.
+    found = calibration.moves_of(fixture_rows())
+    _, truth = calibration.to_interchange(fixture_rows())
+    told = calibration.outcome_lines(sorted(truth), found, truth, calibration.day_after)
+    assert {line["type"] for line in told} == {"confirmation", "collapse"}
+    assert all(
+        line["date"] > found[label][1] for line, label in zip(told, sorted(truth), strict=True)
+    )

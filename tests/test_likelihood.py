@@ -19,12 +19,16 @@ from rumour_ledger.projections.likelihood import (
     NOT_HAPPENED,
     OPEN,
     REPORT,
+    Ageing,
     DayByDay,
     Evidence,
     Explanation,
     Move,
     Resolution,
     Settings,
+    concurring,
+    concurring_share,
+    discounted,
     explain,
     likelihood,
 )
@@ -118,10 +122,12 @@ def test_a_first_party_denial_all_but_ends_a_typical_open_rumour() -> None:
     ]
     before = likelihood(ALONSO, evidence[:2], DAY)
     result = explain(ALONSO, evidence, DAY)
-    # Each default report multiplies the odds by m; the denial divides by m**6.
+    # A default report multiplies the odds by m, the second outlet saying the same by
+    # m to the power of its concurring share; the denial divides them by m**6.
     m = 0.35 / 0.65 * 3
-    assert before == pytest.approx(probability(math.log(1 / 3 * m**2)))
-    assert result.likelihood == pytest.approx(probability(math.log(1 / 3 / m**4)))
+    second = concurring_share(2, Settings().concurring_discount)
+    assert before == pytest.approx(probability(math.log(1 / 3 * m ** (1 + second))))
+    assert result.likelihood == pytest.approx(probability(math.log(1 / 3 * m ** (second - 5))))
     assert result.likelihood < 0.05
     assert result.status == DENIED
 
@@ -425,6 +431,7 @@ model_settings = st.builds(
     default_reliability=reliability,
     reliabilities=st.dictionaries(st.sampled_from(SOURCES), reliability),
     first_party_weight=st.floats(1.0, 10.0),
+    concurring_discount=st.sampled_from((0.0, 0.5, 1.0, 2.0)),
 )
 resolution_lists = st.lists(
     st.builds(Resolution, published=dates(), reason=st.just("confirmed elsewhere")),
@@ -628,3 +635,72 @@ def test_day_by_day_gives_every_day_what_explain_gives_it_to_the_last_bit(
             asked.resolved_on,
         ), day
         day += timedelta(days=1)
+
+
+def test_concurring_outlets_add_up_to_log2_of_one_more_than_their_number() -> None:
+    assert [round(concurring_share(n, 1.0), 3) for n in range(1, 5)] == [1, 0.585, 0.415, 0.322]
+    for n in range(1, 30):
+        total = math.fsum(concurring_share(k, 1.0) for k in range(1, n + 1))
+        assert total == pytest.approx(math.log2(1 + n))
+    assert {concurring_share(n, 0.0) for n in range(1, 9)} == {1.0}
+
+
+def test_outlets_are_ranked_by_stance_oldest_first_and_parties_or_weightless_ones_not_at_all():
+    said = [(1.0, False), (-1.0, False), (0.0, False), (2.0, True), (1.0, False), (-1.0, False)]
+    on_one_day = [(weight, party, 700000) for weight, party in said]
+    assert [n for n, _ in concurring(on_one_day, 1.0, 60.0)] == [1, 1, 0, 0, 2, 2]
+    assert discounted(on_one_day, 0.0, 60.0) == [w for w, _ in said]
+
+
+def test_the_strongest_after_decay_counts_fully_so_a_faded_story_never_discounts_a_fresh_one():
+    # A year-old report of twice the weight has faded far below a fresh one.
+    said = [(2.0, False, 700000), (1.0, False, 700365)]
+    assert [n for n, _ in concurring(said, 1.0, 60.0)] == [2, 1]
+    # Sixty days apart with a sixty-day half-life, twice the weight is exactly as strong:
+    # claim order breaks the tie.
+    assert [n for n, _ in concurring([(2.0, False, 0), (1.0, False, 60)], 1.0, 60.0)] == [1, 2]
+
+
+def test_three_outlets_saying_the_same_count_as_log2_4_and_why_says_so() -> None:
+    evidence = [
+        claim(f"s{i}", REPORT, source, position=i)
+        for i, source in enumerate(("Sport", "Marca", "Kicker"), start=1)
+    ]
+    even = replace(
+        EVEN, reliabilities={**EVEN.reliabilities, "kicker": 0.5}, concurring_discount=1.0
+    )
+    result = explain(ALONSO, evidence, DAY, even)
+    # Each weighs ln 3 alone; three together log2(1 + 3) = 2 times that.
+    assert result.log_odds - math.log(1 / 3) == pytest.approx(2 * LN3)
+    third = result.contributions[2]
+    assert (third.concurring, round(third.share, 2)) == (3, 0.42)
+    assert "3rd strongest outlet saying the same: counts 0.42 of its weight" in result.describe()
+    second = result.to_dict()["contributions"][1]
+    assert (second["concurring"], second["concurring_note"]) == (
+        2,
+        "2nd strongest outlet saying the same: counts 0.58 of its weight",
+    )
+    independent = explain(ALONSO, evidence, DAY, replace(even, concurring_discount=0.0))
+    assert {p.share for p in independent.contributions} == {1.0}
+    assert independent.log_odds - math.log(1 / 3) == pytest.approx(3 * LN3)
+
+
+@PROPERTY
+@given(evidence_lists(), model_settings, resolution_lists, st.integers(0, 400))
+def test_a_standing_aged_with_discounted_weights_equals_explain_to_the_last_bit(
+    evidence: list[Evidence], settings: Settings, ended: list[Resolution], wait: int
+) -> None:
+    """The board ages a move's counted claims, as stored after its last claim, to a later
+    day: concurring outlets discounted by the one rule, it must say what explain says."""
+    last = last_day(evidence)
+    ended = [r for r in ended if r.published <= last]
+    stored = explain(ALONSO, evidence, last, settings, ended)
+    assume(stored.status in (OPEN, DENIED))
+    later = last + timedelta(days=wait)
+    said = [(p.weight, p.first_party, p.published.toordinal()) for p in stored.contributions]
+    weights = discounted(said, settings.concurring_discount, settings.half_life_days)
+    counted = [
+        (w, p.published.toordinal()) for w, p in zip(weights, stored.contributions, strict=True)
+    ]
+    asked = explain(ALONSO, evidence, later, settings, ended)
+    assert Ageing(later, settings).likelihood(counted) == asked.likelihood
