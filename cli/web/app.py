@@ -239,7 +239,12 @@ def as_json(data: Any, status: int = 200) -> Response:
 
 
 def _desk(request: Request) -> Desk:
-    return request.app.state.desk
+    desk = request.app.state.desk
+    if not hasattr(request.state, "version"):
+        # Before anything is read: a change caught up while this page renders makes the
+        # page's stream say so at once (desk.js compares), rather than go unseen.
+        request.state.version = desk.watcher.version
+    return desk
 
 
 def _templates() -> Environment:
@@ -267,7 +272,8 @@ def _web_link(url: str | None) -> str | None:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     page = request.app.state.templates.get_template(template)
-    html = page.render(**_links(request), colours=COLOURS, **context)
+    version = getattr(request.state, "version", 0)
+    html = page.render(**_links(request), colours=COLOURS, version=version, **context)
     return HTMLResponse(html, status_code=status)
 
 
