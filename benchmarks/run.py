@@ -20,6 +20,9 @@ schema that is dropped afterwards:
   95th percentile; for the planted probe rumour (the same 40 claims at every size) and the
   hottest rumour; and `rumour board --json` as a whole process; the same for the board's
   top moves (`--limit 50`), which is what a desk reads; and the whole board as a table;
+- the web desk (`rumour serve`): the board page, its JSON, and the rumour page of the probe
+  and of the hottest rumour, each a whole request through the ASGI app in this process,
+  beside `board --limit 50` in process;
 - one `rumour report` appended to the hottest rumour, as a whole process;
 - peak memory (RSS high-water of the child process) of import and rebuild;
 - once per run: `rumour --help` against `python -c "import click"`, whole process.
@@ -733,6 +736,45 @@ class Bench:
                 out[key] = measured(lambda a=action, t=times: summary_ms(repeat(a, t, budget)))
             out["board_rows"] = measured(lambda: len(board_at(None)()))
             out["timeline_probe_days"] = measured(lambda: len(days(probe)()))
+            pages = measured(lambda: self.web_pages(ledger, settings, hot, probe))
+            out.update({"web_pages": pages} if "error" in pages else pages)
+        if "median_ms" in out.get("web_board_page", {}):
+            top = out["board_top_inprocess"]["median_ms"]
+            out["web_board_ratio"] = out["web_board_page"]["median_ms"] / top
+        return out
+
+    def web_pages(self, ledger: Any, settings: Any, hot: str, probe: str) -> dict[str, Any]:
+        """The web desk's pages (`rumour serve`), each a whole request through the ASGI app in
+        this process (Starlette's test client: routing, the answer, the template, headers),
+        on the same open ledger as the figures above, so the board page sits beside
+        `board --limit 50` of the same run."""
+        from urllib.parse import quote
+
+        from starlette.testclient import TestClient
+
+        from rumour_ledger.cli.web.app import create_app
+
+        out: dict[str, Any] = {}
+        pages = [
+            ("web_board_page", "/"),
+            ("web_rumour_probe_page", f"/rumour/{quote(probe, safe='')}"),
+            ("web_rumour_hottest_page", f"/rumour/{quote(hot, safe='')}"),
+            ("web_board_api", "/api/board"),
+        ]
+        # A long interval: the watcher catches up once at start, then stays out of the way.
+        app = create_app(ledger, settings, interval=3600)
+        with TestClient(app, base_url="http://localhost") as client:
+            for key, url in pages:
+                log(f"  {key}")
+
+                def get(url: str = url) -> None:
+                    answer = client.get(url)
+                    if answer.status_code != 200:
+                        raise RuntimeError(f"GET {url}: {answer.status_code} {answer.text[:200]}")
+
+                out[key] = measured(
+                    lambda g=get: summary_ms(repeat(g, self.args.repeats, self.args.budget))
+                )
         return out
 
     # -- the whole run -------------------------------------------------------------------
@@ -965,6 +1007,10 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
         ("timeline, probe rumour, in process", "timeline_probe", "one_rumour_ms"),
         ("why, hottest rumour, in process", "why_hottest", "one_rumour_ms"),
         ("timeline, hottest rumour, in process", "timeline_hottest", "one_rumour_ms"),
+        ("web desk: board page (GET /), in process", "web_board_page", None),
+        ("web desk: board JSON (GET /api/board)", "web_board_api", None),
+        ("web desk: rumour page, probe rumour", "web_rumour_probe_page", None),
+        ("web desk: rumour page, hottest rumour", "web_rumour_hottest_page", None),
         ("append one report, whole process", "append_cli", "append_cli_ms"),
         ("why right after an append by the busiest source", "read_after_append_cli", None),
         ("  the same why with nothing to catch up", "read_settled_cli", None),
@@ -982,6 +1028,14 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
             ),
             "append_read_ratio",
             lambda r: r.get("read_after_append_ratio"),
+        )
+    )
+    rows.append(
+        (
+            f"  board page / board --limit {TOP} in process",
+            lambda r: None if "web_board_ratio" not in r else f"{r['web_board_ratio']:.2f}x",
+            None,
+            lambda r: None,
         )
     )
     rows.append(

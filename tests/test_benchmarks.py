@@ -95,6 +95,11 @@ def test_the_runner_measures_every_figure_and_writes_json(tmp_path):
         "why_hottest",
         "timeline_hottest",
         "append_cli",
+        "web_board_page",
+        "web_board_api",
+        "web_rumour_probe_page",
+        "web_rumour_hottest_page",
+        "web_board_ratio",
     } <= set(sqlite)
     assert sqlite["import"]["events"] == SIZE
     assert sqlite["import"]["peak_rss_mb"] > 0

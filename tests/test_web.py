@@ -20,13 +20,15 @@ from rumour_ledger.projections.bootstrap import open_ledger
 from rumour_ledger.projections.likelihood import Settings
 
 ALONSO = "Xabi Alonso -> Real Madrid"
+# Without a token the desk answers only to a Host naming this machine (not "testserver").
+HERE = "http://localhost"
 
 
 @pytest.fixture
 def desk(rumour_on_demo: Callable[..., Any], location: str) -> Iterator[TestClient]:
     with (
         open_ledger(location, create=False) as ledger,
-        TestClient(create_app(ledger, Settings(), interval=0.05)) as client,
+        TestClient(create_app(ledger, Settings(), interval=0.05), base_url=HERE) as client,
     ):
         yield client
 
@@ -280,10 +282,41 @@ def test_with_a_token_every_request_must_carry_it(rumour_on_demo, location):
         assert client.get("/static/desk.css").status_code == 200  # no data in them
 
 
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8080", "127.0.0.1", "127.0.0.1:9", "[::1]", "[::1]:8080"]
+)
+def test_without_a_token_a_host_naming_this_machine_is_answered(desk, host):
+    assert desk.get("/api/board", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example", "evil.example:8080", "localhost.evil.example", "10.0.0.1", "testserver", ""],
+)
+def test_without_a_token_any_other_host_gets_400_in_one_line(desk, host):
+    """DNS rebinding: a page on evil.example re-points its name at 127.0.0.1 and reads the
+    desk through the reader's browser; the browser still sends Host: evil.example."""
+    for url in ("/", "/api/board", "/events", "/static/desk.js"):
+        answer = desk.get(url, headers={"Host": host})
+        assert answer.status_code == 400, (url, host)
+        assert answer.text.startswith("Error: ") and answer.text.count("\n") == 1
+        assert "localhost" in answer.text
+        assert answer.headers["x-frame-options"] == "DENY"
+
+
+def test_with_a_token_any_host_is_answered(rumour_on_demo, location):
+    with (
+        open_ledger(location, create=False) as ledger,
+        TestClient(create_app(ledger, Settings(), token="s3cret")) as client,
+    ):
+        answer = client.get("/api/board?token=s3cret", headers={"Host": "desk.example:8080"})
+        assert answer.status_code == 200
+
+
 def test_the_watcher_catches_up_once_and_counts_a_new_claim(rumour_on_demo, location):
     with open_ledger(location, create=False) as ledger:
         app = create_app(ledger, Settings(), interval=60)
-        with TestClient(app) as client:
+        with TestClient(app, base_url=HERE) as client:
             watcher = app.state.desk.watcher
             assert watcher.check() is False  # nothing new since the first catch-up
             before = client.get("/api/board?as_of=2025-12-31&q=mbappe").json()

@@ -239,7 +239,12 @@ def as_json(data: Any, status: int = 200) -> Response:
 
 
 def _desk(request: Request) -> Desk:
-    return request.app.state.desk
+    desk = request.app.state.desk
+    if not hasattr(request.state, "version"):
+        # Before anything is read: a change caught up while this page renders makes the
+        # page's stream say so at once (desk.js compares), rather than go unseen.
+        request.state.version = desk.watcher.version
+    return desk
 
 
 def _templates() -> Environment:
@@ -267,7 +272,8 @@ def _web_link(url: str | None) -> str | None:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     page = request.app.state.templates.get_template(template)
-    html = page.render(**_links(request), colours=COLOURS, **context)
+    version = getattr(request.state, "version", 0)
+    html = page.render(**_links(request), colours=COLOURS, version=version, **context)
     return HTMLResponse(html, status_code=status)
 
 
@@ -472,9 +478,27 @@ async def internal_failed(request: Request, error: Exception) -> Response:
     return PlainTextResponse(f"Error: internal error: {type(error).__name__}\n", status_code=500)
 
 
+def host_name(header: str) -> str:
+    """The name in a Host header, its port dropped: `[::1]:8080` -> `[::1]`."""
+    header = header.strip()
+    if header.startswith("["):
+        return header[: header.find("]") + 1] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def is_loopback_host(header: str | None) -> bool:
+    """A Host header naming this machine (localhost, 127.0.0.1, [::1], any port). A page
+    on another site can point its own name at 127.0.0.1 (DNS rebinding) and read the desk
+    through the browser; such a request still carries that site's name in Host."""
+    from rumour_ledger.cli.serve import is_loopback
+
+    name = host_name(header or "")
+    return bool(name) and is_loopback(name)
+
+
 class Guard:
-    """Around every response: only GET and HEAD, the token when one is set, and the
-    security headers."""
+    """Around every response: only GET and HEAD, the token when one is set (a Host naming
+    this machine when none is), and the security headers."""
 
     def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
@@ -497,6 +521,14 @@ class Guard:
                 "Error: this desk is read-only: only GET and HEAD\n",
                 status_code=405,
                 headers={"Allow": "GET, HEAD"},
+            )
+            await refused(scope, receive, with_headers)
+            return
+        if self.token is None and not is_loopback_host(Request(scope).headers.get("host")):
+            refused = PlainTextResponse(
+                "Error: this desk answers only to localhost, 127.0.0.1 or [::1] "
+                "(serve with --token to be reached by another name)\n",
+                status_code=400,
             )
             await refused(scope, receive, with_headers)
             return

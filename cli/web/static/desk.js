@@ -15,7 +15,8 @@
   var body = document.body;
   if (!body.dataset.live || !window.EventSource) return;
   var token = new URLSearchParams(window.location.search).get("token");
-  var source = new EventSource("/events" + (token ? "?token=" + encodeURIComponent(token) : ""));
+  var stream = "/events" + (token ? "?token=" + encodeURIComponent(token) : "");
+  var source = null;
   var state = document.getElementById("live-state");
   var busy = false;
   var again = false;
@@ -44,11 +45,29 @@
       });
   }
 
-  source.addEventListener("changed", refresh);
-  source.addEventListener("hello", function () {
-    if (state) { state.textContent = "live"; state.classList.remove("off"); }
-  });
-  source.onerror = function () {
-    if (state) { state.textContent = "reconnecting"; state.classList.add("off"); }
-  };
+  // Each event carries the watcher's version; the page knows the one it was rendered at.
+  // A change made between rendering and (re)connecting shows up as a different version.
+  function changed(event) {
+    if (event.data === body.dataset.version) return;
+    body.dataset.version = event.data;
+    refresh();
+  }
+
+  function connect() {
+    source = new EventSource(stream);
+    source.addEventListener("changed", changed);
+    source.addEventListener("hello", function (event) {
+      if (state) { state.textContent = "live"; state.classList.remove("off"); }
+      changed(event);
+    });
+    source.onerror = function () {
+      if (state) { state.textContent = "reconnecting"; state.classList.add("off"); }
+    };
+  }
+  connect();
+
+  // A browser holds six connections to one server: a page kept in the back-forward cache
+  // with its stream open would take one each, and the seventh page would wait for a slot.
+  window.addEventListener("pagehide", function () { if (source) source.close(); source = null; });
+  window.addEventListener("pageshow", function (event) { if (event.persisted && !source) connect(); });
 })();
