@@ -165,6 +165,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "unalias",
         "Make a name stand only for itself again (recorded as an event).",
     ),
+    "unretract": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "unretract",
+        "Undo a retraction by its id (or a unique prefix of it): its claim counts again.",
+    ),
     "verify": LazyCommand(
         "rumour_ledger.cli.trust",
         "verify",

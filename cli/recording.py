@@ -1,4 +1,5 @@
-"""Commands that append to the ledger: report, deny, confirm, collapse, retract, amend, recast."""
+"""Commands that append to the ledger: report, deny, confirm, collapse, retract, unretract,
+amend, recast."""
 
 from __future__ import annotations
 
@@ -250,6 +251,56 @@ def retract(
 
             label = ledger.app.rumour(recorded.rumour_id).move.label
             stored = stored_retraction(retraction, recorded, label)
+            print_json({**stored, "dry_run": True} if dry_run else stored)
+        else:
+            click.echo(str(recorded.id))
+    if not recorded.added:
+        click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+
+
+@click.command()
+@click.argument("retraction_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the retraction was wrong.")
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def unretract(
+    ctx: click.Context,
+    retraction_id: str,
+    reason: str,
+    recorded_by: str | None,
+    dry_run: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Undo a retraction by its id (or a unique prefix of it): its claim counts again.
+
+    Recorded as an entry of its own (a restoration): the claim counts from now on, and as
+    known at any earlier time it is still retracted; the retraction stays in the record.
+    To withdraw the claim again, retract it again.
+
+    Example:
+
+        rumour unretract 3b9e0c41 --reason "retracted the wrong claim"
+    """
+    from rumour_ledger.ledger.claims import make_restoration
+    from rumour_ledger.projections.views import find_event_id, retracted_claim
+
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            full_id = find_event_id(conn, retraction_id)
+            restored = retracted_claim(conn, full_id)
+        restoration = make_restoration(full_id, reason)
+        recorded = ledger.app.restore(restoration, dry_run=dry_run)
+        if as_json:
+            from rumour_ledger.cli.stored import stored_restoration
+
+            label = ledger.app.rumour(recorded.rumour_id).move.label
+            stored = stored_restoration(restoration, recorded, label, restored)
             print_json({**stored, "dry_run": True} if dry_run else stored)
         else:
             click.echo(str(recorded.id))

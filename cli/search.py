@@ -9,7 +9,7 @@ import click
 from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
 from rumour_ledger.cli.render import print_json, print_table, short
 
-TYPES = ("report", "denial", "confirmation", "collapse", "retraction")
+TYPES = ("report", "denial", "confirmation", "collapse", "retraction", "restoration")
 
 
 def _known_at_option(func: Any) -> Any:
@@ -96,7 +96,11 @@ def search(
     for e in rows:
         source_text = (e["source"] or "") + (f" (citing {e['cites']})" if e["cites"] else "")
         kind = e["type"] + (" [retracted]" if e["retracted"] else "")
-        what = e["claim"] if e["type"] != "retraction" else f"retracts {short(e['retracts'])}"
+        what = e["claim"]
+        if e["type"] == "retraction":
+            what = f"retracts {short(e['retracts'])}"
+        elif e["type"] == "restoration":
+            what = f"undoes {short(e['restores'])}"
         table.append([e["date"], kind, e["rumour"], source_text, what or "", short(e["id"])])
     print_table(
         ["DATE", "TYPE", "RUMOUR", "SOURCE", "CLAIM", "ID"],

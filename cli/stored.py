@@ -11,7 +11,7 @@ from typing import Any
 
 from rumour_ledger.ledger.aliases import AliasDeclaration, AliasRemoval
 from rumour_ledger.ledger.application import Recorded
-from rumour_ledger.ledger.claims import Claim, Recasting, Retraction
+from rumour_ledger.ledger.claims import Claim, Recasting, Restoration, Retraction
 
 
 def rumour_ref(rumour_id: uuid.UUID, label: str) -> dict[str, str]:
@@ -52,6 +52,21 @@ def stored_retraction(retraction: Retraction, recorded: Recorded, label: str) ->
         "rumour": rumour_ref(recorded.rumour_id, label),
         "reason": retraction.reason,
         "date": retraction.published.isoformat(),
+    }
+
+
+def stored_restoration(
+    restoration: Restoration, recorded: Recorded, label: str, restored: uuid.UUID | None
+) -> dict[str, Any]:
+    """A restoration: the retraction it undoes, and the claim that counts again."""
+    return {
+        "id": str(recorded.id),
+        "type": "restoration",
+        "added": recorded.added,
+        "restores": str(restoration.restores),
+        "restored": None if restored is None else str(restored),
+        "rumour": rumour_ref(recorded.rumour_id, label),
+        "reason": restoration.reason,
     }
 
 

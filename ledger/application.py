@@ -33,11 +33,13 @@ from rumour_ledger.ledger.aliases import (
 )
 from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
 from rumour_ledger.ledger.claims import (
+    RESTORATION,
     Amendment,
     Claim,
     Kind,
     Move,
     Recasting,
+    Restoration,
     Retraction,
     Role,
     make_amendment,
@@ -151,7 +153,7 @@ class Entry:
     """One thing to record: a claim, retraction, alias change or recast, with who and when
     if already known."""
 
-    item: Claim | Retraction | AliasDeclaration | AliasRemoval | Recasting
+    item: Claim | Retraction | Restoration | AliasDeclaration | AliasRemoval | Recasting
     event_id: uuid.UUID | None = None
     recorded_by: str | None = None
     recorded_at: datetime | None = None
@@ -279,6 +281,19 @@ class RumourLedger(Application):
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self._append([entry], {retraction.retracts.int: rumour_id})
+        return Recorded(entry.id, rumour_id, bool(added))
+
+    def restore(
+        self, restoration: Restoration, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> Recorded:
+        """Withdraw a retraction by its id: its claim counts again from now on; both stay in
+        the record. With dry_run, every rule is checked and nothing stored."""
+        rumour_id = self.locate(restoration.restores)
+        if rumour_id is None:
+            raise UnknownEvent(f"no retraction with id {restoration.restores} in the ledger")
+        entry = Entry(restoration, recorded_by=recorded_by)
+        known = {restoration.restores.int: rumour_id}
+        added = self.rehearse([entry], known) if dry_run else self._append([entry], known)
         return Recorded(entry.id, rumour_id, bool(added))
 
     def preview_record(self, claim: Claim, recorded_by: str | None = None) -> Recorded:
@@ -442,10 +457,11 @@ class RumourLedger(Application):
         own = {entry.id for entry in chunk if not isinstance(entry.item, StreamEntry)}
         for entry in chunk:
             item = entry.item
-            if isinstance(item, Retraction) and item.retracts not in own:
-                found = self.locate(item.retracts)
+            target = _target(item)
+            if target is not None and target not in own:
+                found = self.locate(target)
                 if found is not None:
-                    run.where[item.retracts.int] = found
+                    run.where[target.int] = found
 
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
@@ -651,6 +667,10 @@ class RumourLedger(Application):
             rumour_id = where.get(item.retracts.int) or self.locate(item.retracts)
             if rumour_id is None:
                 raise UnknownEvent(f"retracts: no claim with id {item.retracts}")
+        elif isinstance(item, Restoration):
+            rumour_id = where.get(item.restores.int) or self.locate(item.restores)
+            if rumour_id is None:
+                raise UnknownEvent(f"restores: no retraction with id {item.restores}")
         else:
             rumour_id = item.move.rumour_id
         if rumour_id not in rumours:
@@ -665,6 +685,8 @@ class RumourLedger(Application):
         when = entry.recorded_at or now
         if isinstance(entry.item, Retraction):
             return rumour.retract(entry.item, self._who(entry), when, entry.id)
+        if isinstance(entry.item, Restoration):
+            return rumour.restore(entry.item, self._who(entry), when, entry.id)
         return rumour.record(entry.item, self._who(entry), when, entry.id)
 
     def _who(self, entry: Entry) -> str:
@@ -716,6 +738,15 @@ class RumourLedger(Application):
         }
 
 
+def _target(item: object) -> uuid.UUID | None:
+    """The entry an entry withdraws (a retraction's claim, a restoration's retraction)."""
+    if isinstance(item, Retraction):
+        return item.retracts
+    if isinstance(item, Restoration):
+        return item.restores
+    return None
+
+
 def _first_use(line: int) -> str:
     return f"first used on line {line}" if line else "already in the ledger"
 
@@ -745,6 +776,14 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
             "from": move["from"],
             "to": move["to"],
             "role": event.role,
+            "reason": event.reason,
+            **recorded,
+        }
+    if isinstance(event, Rumour.Restored):
+        return {
+            "type": RESTORATION,
+            "id": str(event.claim_id),
+            "restores": str(event.restores),
             "reason": event.reason,
             **recorded,
         }

@@ -168,6 +168,30 @@ def retraction_content_id(retracts: uuid.UUID, reason: str) -> uuid.UUID:
 
 
 @dataclass(frozen=True, slots=True)
+class Restoration:
+    """A later entry withdrawing a retraction by its id: the claim it retracted counts again
+    from when this is recorded; the retraction, too, stays on record."""
+
+    restores: uuid.UUID
+    reason: str
+
+    @property
+    def claim_id(self) -> uuid.UUID:
+        return restoration_content_id(self.restores, self.reason)
+
+
+# The type a restoration has in the interchange format and the read models: not a Kind, as
+# it is no claim and no retraction of one.
+RESTORATION = "restoration"
+
+
+def restoration_content_id(restores: uuid.UUID, reason: str) -> uuid.UUID:
+    """The id a restoration's content derives (the retraction withdrawn and why)."""
+    content = [RESTORATION, restores.hex, reason]
+    return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
 class Recasting:
     """A correction of the role a rumour is shown with; its claims stay as they were."""
 
@@ -335,6 +359,13 @@ def make_retraction(retracts: object, reason: object, published: object, today: 
         retracts=check_event_id("retracts", retracts),
         reason=check_required_text("reason", reason),
         published=check_date("date", published, today),
+    )
+
+
+def make_restoration(restores: object, reason: object) -> Restoration:
+    return Restoration(
+        restores=check_event_id("restores", restores),
+        reason=check_required_text("reason", reason),
     )
 
 

@@ -19,6 +19,7 @@ from rumour_ledger.projections.board import Weighing, weigh, weigh_move, weigh_m
 from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
 from rumour_ledger.projections.likelihood import Settings
+from rumour_ledger.projections.retracted import is_claim
 from rumour_ledger.projections.tables import aliases, claims, rumours
 from rumour_ledger.projections.views import RumourRef, entry_window, event_dict, with_amends
 
@@ -96,7 +97,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         select(claims, rumours.c.label)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
         .where(
-            claims.c.kind != "retraction",
+            is_claim(),
             *entry_window(moment.as_of, moment.known_at),
             or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
         )
@@ -111,7 +112,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         if key not in outcomes:
             outcomes[key] = outcome_word(weighing, key)
         entry = {
-            **event_dict(row, moment.known_at),
+            **event_dict(row, moment.known_at, conn),
             "rumour": row.label,
             "rumour_id": str(uuid.UUID(row.rumour_id)),
             "outcome": outcomes[key],
@@ -171,7 +172,7 @@ def rumour_audit(
     ).all()
     names = weighing.found.names
     by_origin: dict[str, dict[str, Any]] = {}
-    listed = with_amends(conn, [event_dict(row, moment.known_at) for row in rows])
+    listed = with_amends(conn, [event_dict(row, moment.known_at, conn) for row in rows])
     shown = {row.id: entry for row, entry in zip(rows, listed, strict=True)}
     reports = [r for r in rows if r.kind == "report" and not shown[r.id]["retracted"]]
     denials = [r for r in rows if r.kind == "denial" and not shown[r.id]["retracted"]]

@@ -20,7 +20,7 @@ from eventsourcing.utils import resolve_topic
 
 from rumour_ledger.ledger.aliases import Alias
 from rumour_ledger.ledger.application import DateAsISO
-from rumour_ledger.ledger.claims import move_label
+from rumour_ledger.ledger.claims import RESTORATION, move_label
 from rumour_ledger.ledger.domain import EVENT_BY_KIND, Rumour
 from rumour_ledger.ledger.errors import DamagedEvent, StoreError
 from rumour_ledger.ledger.names import name_key, optional_key
@@ -205,6 +205,18 @@ class Batch:
                     "retracted_at": moment_of(state["timestamp"]),
                 }
             )
+        elif topic == RESTORED:
+            self.claims.append(restoration_row(state, originator, position))
+            # In log order with the retractions: a claim retracted, restored and retracted
+            # again in one batch ends retracted.
+            self.retractions.append(
+                {
+                    "target": None,
+                    "restores": hex_of(state["restores"]),
+                    "retracted_by": hex_of(state["claim_id"]),
+                    "retracted_at": moment_of(state["timestamp"]),
+                }
+            )
         elif topic in ALIAS_TOPICS:
             self.aliases.append(alias_row(state, originator, position, topic))
         elif topic == RECAST:
@@ -225,9 +237,10 @@ class Batch:
 OPENED = Rumour.Opened.TOPIC
 RETRACTED = Rumour.Retracted.TOPIC
 RECAST = Rumour.Recast.TOPIC
+RESTORED = Rumour.Restored.TOPIC
 CLAIM_KINDS = {cls.TOPIC: kind.value for kind, cls in EVENT_BY_KIND.items()}
 ALIAS_TOPICS = {cls.TOPIC for cls in (Alias.Declared, Alias.Redeclared, Alias.Removed)}
-ROW_TOPICS = {OPENED, RETRACTED, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
+ROW_TOPICS = {OPENED, RETRACTED, RESTORED, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
 
 
 @lru_cache(maxsize=64)
@@ -299,6 +312,29 @@ def retraction_row(state: State, rumour_id: str, position: int) -> Row:
         state["recorded_by"],
         moment_of(state["timestamp"]),
         hex_of(state["retracts"]),
+        state["reason"],
+    )
+
+
+def restoration_row(state: State, rumour_id: str, position: int) -> Row:
+    """A restoration: `retracts` holds the retraction it undoes; its day is its recording's."""
+    recorded_at = moment_of(state["timestamp"])
+    return (
+        hex_of(state["claim_id"]),
+        rumour_id,
+        position,
+        RESTORATION,
+        None,
+        None,
+        None,
+        None,
+        False,
+        recorded_at[:10],
+        None,
+        None,
+        state["recorded_by"],
+        recorded_at,
+        hex_of(state["restores"]),
         state["reason"],
     )
 

@@ -12,10 +12,12 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.claim_csv import CSV_COLUMNS
+from rumour_ledger.ledger.claims import RESTORATION
 from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claim_rows import naive_utc
+from rumour_ledger.projections.retracted import is_claim, retracted_ids, retracted_then
 from rumour_ledger.projections.tables import claims, rumours
 
 SHORT_ID = 8
@@ -53,9 +55,7 @@ def _ref(row: Any) -> RumourRef:
 
 def _retracted(known_at: datetime | None) -> Any:
     """The entry was retracted: now, or by the recording time known_at."""
-    if known_at is None:
-        return claims.c.retracted_by.is_not(None)
-    return and_(claims.c.retracted_by.is_not(None), claims.c.retracted_at <= naive_utc(known_at))
+    return retracted_then(known_at)
 
 
 def entry_window(as_of: date | None, known_at: datetime | None) -> list[Any]:
@@ -85,7 +85,7 @@ def rumour_list(
     from rumour_ledger.projections.evidence import Catalogue
 
     window = entry_window(as_of, known_at)
-    live_claim = and_(claims.c.kind != "retraction", ~_retracted(known_at))
+    live_claim = and_(is_claim(), ~_retracted(known_at))
     query = (
         select(
             rumours,
@@ -138,7 +138,8 @@ def rumour_history(
         .where(claims.c.rumour_id.in_(move.ids), *entry_window(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
-    return with_amends(conn, [event_dict(row, known_at) for row in conn.execute(query)])
+    rows = conn.execute(query).all()
+    return with_amends(conn, [event_dict(row, known_at, conn) for row in rows])
 
 
 def with_amends(conn: Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,12 +159,20 @@ def _dashed(hex_id: str | None) -> str | None:
     return None if hex_id is None else str(uuid.UUID(hex_id))
 
 
-def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
+def event_dict(
+    row: Any, known_at: datetime | None = None, conn: Connection | None = None
+) -> dict[str, Any]:
     """One stored entry as plain data, in the interchange format's words; retracted as the
-    ledger held it at known_at, when given."""
-    retracted = row.retracted_by is not None and (
-        known_at is None or row.retracted_at <= naive_utc(known_at)
-    )
+    ledger held it at known_at, when given (asking conn, for an entry ever retracted: it
+    may have been restored since)."""
+    if known_at is not None and conn is not None and row.retracted_at is not None:
+        retracted = row.id in retracted_ids(conn, [row], known_at)
+    else:
+        retracted = row.retracted_by is not None and (
+            known_at is None or row.retracted_at <= naive_utc(known_at)
+        )
+    restoration = row.kind == RESTORATION
+    withdrawn = str(uuid.UUID(row.retracts)) if row.retracts else None
     return {
         "id": str(uuid.UUID(row.id)),
         "type": row.kind,
@@ -175,11 +184,37 @@ def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
         "url": row.url,
         "recorded_by": row.recorded_by,
         "recorded_at": _iso(row.recorded_at),
-        "retracts": str(uuid.UUID(row.retracts)) if row.retracts else None,
+        "retracts": None if restoration else withdrawn,
+        "restores": withdrawn if restoration else None,
         "reason": row.reason,
         "retracted": retracted,
-        "retracted_by": str(uuid.UUID(row.retracted_by)) if retracted else None,
+        # As the ledger stood then: the retraction standing at known_at, not one since.
+        "retracted_by": _retraction_then(conn, row, known_at) if retracted else None,
     }
+
+
+def _retraction_then(conn: Connection | None, row: Any, known_at: datetime | None) -> str | None:
+    """The id of the retraction standing against this entry at known_at."""
+    if row.retracted_by is not None and (
+        known_at is None or conn is None or row.retracted_at <= naive_utc(known_at)
+    ):
+        return str(uuid.UUID(row.retracted_by))
+    if conn is None or known_at is None:
+        return None
+    then = naive_utc(known_at)
+    query = (
+        select(claims.c.id)
+        .where(
+            claims.c.kind == "retraction",
+            claims.c.retracts == row.id,
+            claims.c.recorded_at <= then,
+            or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > then),
+        )
+        .order_by(claims.c.position.desc())
+        .limit(1)
+    )
+    found = conn.execute(query).scalar()
+    return None if found is None else str(uuid.UUID(found))
 
 
 def with_dashed_ids(explained: dict[str, Any]) -> dict[str, Any]:
@@ -358,6 +393,15 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     return uuid.UUID(rows[0].id)
 
 
+def retracted_claim(conn: Connection, retraction_id: uuid.UUID) -> uuid.UUID | None:
+    """The claim a retraction withdraws; None if the id is no retraction's."""
+    query = select(claims.c.retracts).where(
+        claims.c.id == retraction_id.hex, claims.c.kind == "retraction"
+    )
+    found = conn.execute(query).scalar()
+    return None if found is None else uuid.UUID(found)
+
+
 def claim_table(
     conn: Connection,
     known_at: datetime | None = None,
@@ -371,11 +415,11 @@ def claim_table(
     query = (
         select(claims, rumours.c.subject, rumours.c.from_club, rumours.c.to_club, rumours.c.role)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
-        .where(claims.c.kind != "retraction", *recorded)
+        .where(is_claim(), *recorded)
         .order_by(claims.c.position)
     )
     for row in conn.execute(query):
-        event = event_dict(row, known_at)
+        event = event_dict(row, known_at, conn)
         event["official"] = "true" if event["official"] else "false"
         event["retracted"] = "true" if event["retracted"] else "false"
         yield {

@@ -113,13 +113,15 @@ ALIASES = [
 @st.composite
 def histories(draw):
     """A ledger's history as separate imports of a line or three: rumours interleaved in the
-    log, retractions of claims recorded earlier, aliases declared and withdrawn, rumours
-    recast, claims amended."""
+    log, retractions of claims recorded earlier and restorations undoing them, aliases
+    declared and withdrawn, rumours recast, claims amended."""
     steps = []
     for _ in range(draw(st.integers(min_value=2, max_value=8))):
         batch = draw(st.lists(claims(), min_size=1, max_size=3))
         extra = draw(
-            st.sampled_from(["none", "retraction", "alias", "unalias", "recast", "amendment"])
+            st.sampled_from(
+                ["none", "retraction", "restoration", "alias", "unalias", "recast", "amendment"]
+            )
         )
         steps.append((batch, extra, draw(st.integers(min_value=0, max_value=99))))
     return steps
@@ -135,9 +137,12 @@ def play(ledger, steps) -> None:
             for line in ledger.app.export_entries()
             if line["type"] in ("report", "denial", "confirmation")
         ]
-        retracted = {
-            line["retracts"] for line in ledger.app.export_entries() if line["type"] == "retraction"
-        }
+        entries = list(ledger.app.export_entries())
+        undone = {line["restores"] for line in entries if line["type"] == "restoration"}
+        retractions = [
+            line for line in entries if line["type"] == "retraction" and line["id"] not in undone
+        ]
+        retracted = {line["retracts"] for line in retractions}
         standing = [claim_id for claim_id in standing if claim_id not in retracted]
         if extra == "recast":
             # The first line's rumour, recast to some role (its own role: a no-op).
@@ -148,6 +153,9 @@ def play(ledger, steps) -> None:
         elif extra == "retraction" and standing:
             target = standing[pick % len(standing)]
             lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": "wrong"}))
+        elif extra == "restoration" and retractions:
+            target = retractions[pick % len(retractions)]["id"]
+            lines.append(json.dumps({"type": "restoration", "restores": target, "reason": "right"}))
         elif extra in ("alias", "unalias"):
             which = pick % len(ALIASES)
             kind, name, canonical = ALIASES[which]
