@@ -232,6 +232,8 @@ def audit_log(
             )
         elif e["type"] == "retraction":
             what = f"retracts {short(e['retracts'])}: {e['reason']}"
+        elif e["type"] in ("hide", "unhide"):
+            what = f"{e['rumour']}: {e['reason']}"
         elif e["type"] == "restoration":
             what = f"undoes {short(e['restores'])}: {e['reason']}"
         else:

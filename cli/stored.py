@@ -11,7 +11,7 @@ from typing import Any
 
 from rumour_ledger.ledger.aliases import AliasDeclaration, AliasRemoval
 from rumour_ledger.ledger.application import Recorded
-from rumour_ledger.ledger.claims import Claim, Recasting, Restoration, Retraction
+from rumour_ledger.ledger.claims import Claim, Hiding, Recasting, Restoration, Retraction
 
 
 def rumour_ref(rumour_id: uuid.UUID, label: str) -> dict[str, str]:
@@ -78,6 +78,17 @@ def stored_amendment(retraction: dict[str, Any], claim: dict[str, Any]) -> dict[
         "added": retraction["added"] and claim["added"],
         "retraction": retraction,
         "claim": {**claim, "amends": retraction["retracts"]},
+    }
+
+
+def stored_hiding(
+    hiding: Hiding, rumour_id: uuid.UUID, label: str, *, added: bool
+) -> dict[str, Any]:
+    return {
+        "type": "hide" if hiding.hidden else "unhide",
+        "added": added,
+        "rumour": rumour_ref(rumour_id, label),
+        "reason": hiding.reason,
     }
 
 

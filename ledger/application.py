@@ -36,6 +36,7 @@ from rumour_ledger.ledger.claims import (
     RESTORATION,
     Amendment,
     Claim,
+    Hiding,
     Kind,
     Move,
     Recasting,
@@ -72,7 +73,7 @@ AliasMap = Callable[[AliasKind], dict[str, str]]
 MAX_CONFLICT_RETRIES = 200
 # Entries whose event ids come from their own stream, not from the claims they name: no
 # claim id of the ledger is ever theirs.
-StreamEntry = AliasDeclaration | AliasRemoval | Recasting
+StreamEntry = AliasDeclaration | AliasRemoval | Recasting | Hiding
 # Entries an import applies and writes at a time: one existence query and one insert per
 # chunk, and memory for one chunk's events rather than the whole file's.
 IMPORT_CHUNK = 5_000
@@ -153,7 +154,7 @@ class Entry:
     """One thing to record: a claim, retraction, alias change or recast, with who and when
     if already known."""
 
-    item: Claim | Retraction | Restoration | AliasDeclaration | AliasRemoval | Recasting
+    item: Claim | Retraction | Restoration | AliasDeclaration | AliasRemoval | Recasting | Hiding
     event_id: uuid.UUID | None = None
     recorded_by: str | None = None
     recorded_at: datetime | None = None
@@ -279,9 +280,22 @@ class RumourLedger(Application):
         rumour_id = self.locate(retraction.retracts)
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        self._check_not_undone(rumour_id, retraction)
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self._append([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
+
+    def _check_not_undone(self, rumour_id: uuid.UUID, retraction: Retraction) -> None:
+        """Refuse a retraction whose id (derived from the claim and the reason) names one
+        already undone: stored again it would be a skip, and the claim would still count."""
+        rumour = self.rumour(rumour_id)
+        retraction_id = retraction.claim_id
+        undone = rumour is not None and rumour.holds(retraction_id)
+        if undone and rumour is not None and retraction_id.hex not in rumour.standing:
+            raise AlreadyRetracted(
+                f"retraction {retraction_id} of this claim for this reason was undone: "
+                "to retract the claim again, give another reason"
+            )
 
     def restore(
         self, restoration: Restoration, recorded_by: str | None = None, *, dry_run: bool = False
@@ -307,6 +321,7 @@ class RumourLedger(Application):
         rumour_id = self.locate(retraction.retracts)
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        self._check_not_undone(rumour_id, retraction)
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self.rehearse([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
@@ -361,6 +376,7 @@ class RumourLedger(Application):
             Entry(amendment.claim, recorded_by=recorded_by),
         ]
         known = {old.int: rumour_id}
+        self._check_not_undone(rumour_id, amendment.retraction)
         added = self.rehearse(entries, known)
         if added == 1:
             # The same retraction is stored, by an amendment that corrected it otherwise:
@@ -394,6 +410,14 @@ class RumourLedger(Application):
     def remove_alias(self, removal: AliasRemoval, recorded_by: str | None = None) -> bool:
         """Make a name stand only for itself again; False if it already does."""
         return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
+
+    def hide(
+        self, hiding: Hiding, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> bool:
+        """Leave a rumour with no live claim out of the lists from now on (or, unhiding, put
+        it back); False if it already is (is not). With dry_run, nothing is stored."""
+        entries = [Entry(hiding, recorded_by=recorded_by)]
+        return bool(self.rehearse(entries) if dry_run else self._append(entries))
 
     def recast(self, recasting: Recasting, recorded_by: str | None = None) -> bool:
         """Show a rumour with another role from now on; False if it already has that role."""
@@ -569,7 +593,7 @@ class RumourLedger(Application):
         try:
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
-            if isinstance(entry.item, Recasting):
+            if isinstance(entry.item, Recasting | Hiding):
                 return self._apply_recast(entry, entry.item, aggregates, where, now, absent)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
             earlier = where.first_use(entry.id.int)
@@ -624,13 +648,14 @@ class RumourLedger(Application):
     def _apply_recast(
         self,
         entry: Entry,
-        item: Recasting,
+        item: Recasting | Hiding,
         aggregates: dict[uuid.UUID, Any],
         where: Where,
         now: datetime,
         absent: set[uuid.UUID] | frozenset[uuid.UUID],
     ) -> tuple[Rumour, bool]:
-        """Recast a rumour already recorded (here, or earlier in the same import)."""
+        """Recast (or hide, or unhide) a rumour already recorded (here, or earlier in the
+        same import)."""
         if entry.event_id is not None:
             # One id, one entry: a recast given a claim's id (of this file or the ledger)
             # would be stored, and verify would then find the id twice.
@@ -644,7 +669,11 @@ class RumourLedger(Application):
         if rumour is None:
             raise UnknownEvent(f"no rumour {item.move.label!r} in the ledger")
         aggregates[rumour_id] = rumour
-        changed = rumour.recast(item, self._who(entry), entry.recorded_at or now, entry.event_id)
+        who, when = self._who(entry), entry.recorded_at or now
+        if isinstance(item, Hiding):
+            changed = rumour.hide(item, who, when, entry.event_id)
+        else:
+            changed = rumour.recast(item, who, when, entry.event_id)
         return rumour, changed
 
     def _alias(self, alias_id: uuid.UUID) -> Alias | None:
@@ -776,6 +805,17 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
             "from": move["from"],
             "to": move["to"],
             "role": event.role,
+            "reason": event.reason,
+            **recorded,
+        }
+    if isinstance(event, Rumour.Hidden | Rumour.Unhidden):
+        move = moves[event.originator_id]
+        return {
+            "type": "hide" if isinstance(event, Rumour.Hidden) else "unhide",
+            "id": str(event.event_id),
+            "subject": move["subject"],
+            "from": move["from"],
+            "to": move["to"],
             "reason": event.reason,
             **recorded,
         }

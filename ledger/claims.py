@@ -200,6 +200,27 @@ class Recasting:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Hiding:
+    """A rumour left out of the lists (hidden), or put back (hidden False): for a move
+    opened by mistake, once it has no live claim. Its claims and events stay on record."""
+
+    move: Move
+    hidden: bool
+    reason: str
+
+
+def hiding_id(rumour_id: uuid.UUID, hidden: bool, version: int) -> uuid.UUID:
+    """The id a hide or unhide derives: what it does, and where it stands in its stream."""
+    content = ["hide" if hidden else "unhide", rumour_id.hex, version]
+    return uuid.uuid5(NAMESPACE, json.dumps(content))
+
+
+def make_hiding(subject: object, from_: object, to: object, hidden: bool, reason: object) -> Hiding:
+    """A hide (or unhide) from typed values: the move it names, and why."""
+    return Hiding(make_move(subject, from_, to), hidden, check_required_text("reason", reason))
+
+
 def recast_id(rumour_id: uuid.UUID, role: Role, version: int) -> uuid.UUID:
     """The id a recast derives: what it says, and where it stands in its rumour's stream
     (so a rumour recast back to an earlier role gets a new id)."""

@@ -12,6 +12,7 @@ from rumour_ledger.ledger.chain import GENESIS, seal
 from rumour_ledger.ledger.claims import (
     RESTORATION,
     Claim,
+    Hiding,
     Kind,
     Move,
     Recasting,
@@ -19,6 +20,7 @@ from rumour_ledger.ledger.claims import (
     Retraction,
     Role,
     claim_content_id,
+    hiding_id,
     recast_id,
     restoration_content_id,
     retraction_content_id,
@@ -119,6 +121,30 @@ class Rumour(Aggregate):
         recorded_by: str
         digest: str
 
+    class Hidden(Aggregate.Event):
+        """Left out of the lists from now on, while it has no live claim."""
+
+        TOPIC = "rumour-ledger:Rumour.Hidden"
+        event_id: uuid.UUID
+        reason: str
+        recorded_by: str
+        digest: str
+
+        def apply(self, aggregate: Rumour) -> None:
+            aggregate.noted_hiding(self.event_id, hidden=True, digest=self.digest)
+
+    class Unhidden(Aggregate.Event):
+        """Listed again from now on."""
+
+        TOPIC = "rumour-ledger:Rumour.Unhidden"
+        event_id: uuid.UUID
+        reason: str
+        recorded_by: str
+        digest: str
+
+        def apply(self, aggregate: Rumour) -> None:
+            aggregate.noted_hiding(self.event_id, hidden=False, digest=self.digest)
+
     class Recast(Aggregate.Event):
         """The role the rumour is shown with, corrected from now on; no claim changes."""
 
@@ -178,6 +204,8 @@ class Rumour(Aggregate):
         self.recasts: list[str] = []  # the ids of its recasts
         # Retraction id -> the claim it retracted, while it stands: a restoration removes it.
         self.standing: dict[str, str] = {}
+        self.hidden = False
+        self.hidings: list[str] = []  # the ids of its hides and unhides
 
     @property
     def move(self) -> Move:
@@ -264,6 +292,53 @@ class Rumour(Aggregate):
         digest = self._seal(self.Restored.TOPIC, recorded_at, fields)
         self._restored(timestamp=recorded_at, digest=digest, **fields)
         return True
+
+    def live_claims(self) -> list[str]:
+        """The ids of its claims that count now: not retractions, restorations or retracted."""
+        withdrawals = (Kind.RETRACTION.value, RESTORATION)
+        retracted = set(self.retracted)
+        return [
+            claim
+            for claim, kind in self.kinds.items()
+            if kind not in withdrawals and claim not in retracted
+        ]
+
+    def hide(
+        self,
+        hiding: Hiding,
+        recorded_by: str,
+        recorded_at: datetime,
+        event_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Leave the rumour out of the lists (or put it back); False if it already is (or
+        is not), or this very event is recorded. A rumour with a live claim is not hidden:
+        retract its claims first."""
+        if event_id is not None and event_id.hex in self.hidings:
+            return False
+        if event_id is not None and self.holds(event_id):
+            raise ReusedId(event_id)
+        if self.hidden == hiding.hidden:
+            return False
+        live = self.live_claims()
+        if hiding.hidden and live:
+            raise UnknownEvent(
+                f"rumour {self.move.label!r} has {len(live)} live claim(s): only a rumour "
+                "with none is hidden (retract them first)"
+            )
+        event_class = self.Hidden if hiding.hidden else self.Unhidden
+        fields: dict[str, Any] = {
+            "event_id": event_id or hiding_id(self.id, hiding.hidden, self.version + 1),
+            "reason": hiding.reason,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(event_class.TOPIC, recorded_at, fields)
+        self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)
+        return True
+
+    def noted_hiding(self, event_id: uuid.UUID, *, hidden: bool, digest: str) -> None:
+        self.hidden = hidden
+        self.hidings.append(event_id.hex)
+        self.head = digest
 
     def check_restorable(self, retraction_id: uuid.UUID) -> None:
         kind = self.kinds.get(retraction_id.hex)

@@ -16,6 +16,7 @@ from rumour_ledger.ledger.claims import (
     check_event_id,
     check_name,
     make_claim,
+    make_hiding,
     make_move,
     make_recasting,
     make_restoration,
@@ -63,7 +64,16 @@ RECAST_FIELDS = (
     "recorded_by",
     "recorded_at",
 )
-TYPES = (*(k.value for k in Kind), RESTORATION, "alias", "unalias", "recast")
+HIDING_FIELDS = ("type", "id", "subject", "from", "to", "reason", "recorded_by", "recorded_at")
+TYPES = (
+    *(k.value for k in Kind),
+    RESTORATION,
+    "alias",
+    "unalias",
+    "recast",
+    "hide",
+    "unhide",
+)
 FIELDS_BY_TYPE = {
     **{k.value: CLAIM_FIELDS for k in Kind},
     Kind.RETRACTION.value: RETRACTION_FIELDS,
@@ -71,6 +81,8 @@ FIELDS_BY_TYPE = {
     "alias": ALIAS_FIELDS,
     "unalias": UNALIAS_FIELDS,
     "recast": RECAST_FIELDS,
+    "hide": HIDING_FIELDS,
+    "unhide": HIDING_FIELDS,
 }
 _ALLOWED = {kind: frozenset(fields) for kind, fields in FIELDS_BY_TYPE.items()}
 
@@ -192,6 +204,10 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
     elif kind == "recast":
         item = make_recasting(
             obj.get("subject"), obj.get("from"), obj.get("to"), obj.get("role"), obj.get("reason")
+        )
+    elif kind in ("hide", "unhide"):
+        item = make_hiding(
+            obj.get("subject"), obj.get("from"), obj.get("to"), kind == "hide", obj.get("reason")
         )
     elif kind == RESTORATION:
         item = make_restoration(obj.get("restores"), obj.get("reason"))

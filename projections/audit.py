@@ -20,7 +20,7 @@ from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
 from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.retracted import is_claim
-from rumour_ledger.projections.tables import aliases, claims, rumours
+from rumour_ledger.projections.tables import aliases, claims, hidings, rumours
 from rumour_ledger.projections.views import RumourRef, entry_window, event_dict, with_amends
 
 SORTS = ("reliability", "claims", "brier")
@@ -300,6 +300,27 @@ def audit_log(
         alias_query = alias_query.where(aliases.c.recorded_by == recorded_by)
     for row in conn.execute(claim_query):
         entries.append((row.position, {**event_dict(row), "rumour": row.label}))
+    hiding_query = select(hidings, rumours.c.label).join(
+        rumours, rumours.c.id == hidings.c.rumour_id
+    )
+    if since is not None:
+        hiding_query = hiding_query.where(hidings.c.recorded_at >= naive_utc(since))
+    if recorded_by is not None:
+        hiding_query = hiding_query.where(hidings.c.recorded_by == recorded_by)
+    for row in conn.execute(hiding_query):
+        entries.append(
+            (
+                row.position,
+                {
+                    "id": str(uuid.UUID(row.id)),
+                    "type": "hide" if row.hidden else "unhide",
+                    "rumour": row.label,
+                    "reason": row.reason,
+                    "recorded_by": row.recorded_by,
+                    "recorded_at": row.recorded_at.isoformat() + "Z",
+                },
+            )
+        )
     for row in conn.execute(alias_query):
         entries.append(
             (
@@ -316,7 +337,8 @@ def audit_log(
             )
         )
     trail = [entry for _position, entry in sorted(entries, key=lambda e: e[0])]
-    claims_only = with_amends(conn, [e for e in trail if e["type"] not in ("alias", "unalias")])
+    others = ("alias", "unalias", "hide", "unhide")
+    claims_only = with_amends(conn, [e for e in trail if e["type"] not in others])
     amends = {e["id"]: e["amends"] for e in claims_only}
     # Claims and retractions say what they amend (None: nothing); aliases have no such key.
     return [{**e, "amends": amends[e["id"]]} if e["id"] in amends else e for e in trail]

@@ -62,6 +62,7 @@ CLAIM_COLUMNS = (
     "reason",
 )
 AMENDMENT_COLUMNS = ("id", "amends", "position")
+HIDING_COLUMNS = ("id", "rumour_id", "hidden", "reason", "position", "recorded_by", "recorded_at")
 ALIAS_COLUMNS = (
     "id",
     "alias_id",
@@ -182,9 +183,16 @@ class Batch:
     recasts: list[tuple[str, str]] = field(default_factory=list)
     # (claim id, the id it amends, position) of each amendment's corrected claim.
     amendments: list[Row] = field(default_factory=list)
+    hidings: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.rumours) + len(self.claims) + len(self.aliases) + len(self.recasts)
+        return (
+            len(self.rumours)
+            + len(self.claims)
+            + len(self.aliases)
+            + len(self.recasts)
+            + len(self.hidings)
+        )
 
     def add(self, topic: str, state: State, originator: str, position: int) -> None:
         """Add the rows of one stored event: its topic, its state, its stream's id in hex."""
@@ -219,6 +227,18 @@ class Batch:
             )
         elif topic in ALIAS_TOPICS:
             self.aliases.append(alias_row(state, originator, position, topic))
+        elif topic in HIDING_TOPICS:
+            self.hidings.append(
+                (
+                    hex_of(state["event_id"]),
+                    originator,
+                    topic == HIDDEN,
+                    state["reason"],
+                    position,
+                    state["recorded_by"],
+                    moment_of(state["timestamp"]),
+                )
+            )
         elif topic == RECAST:
             self.recasts.append((originator, state["role"]))
         else:
@@ -238,9 +258,11 @@ OPENED = Rumour.Opened.TOPIC
 RETRACTED = Rumour.Retracted.TOPIC
 RECAST = Rumour.Recast.TOPIC
 RESTORED = Rumour.Restored.TOPIC
+HIDDEN = Rumour.Hidden.TOPIC
+HIDING_TOPICS = {HIDDEN, Rumour.Unhidden.TOPIC}
 CLAIM_KINDS = {cls.TOPIC: kind.value for kind, cls in EVENT_BY_KIND.items()}
 ALIAS_TOPICS = {cls.TOPIC for cls in (Alias.Declared, Alias.Redeclared, Alias.Removed)}
-ROW_TOPICS = {OPENED, RETRACTED, RESTORED, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
+ROW_TOPICS = {OPENED, RETRACTED, RESTORED, *HIDING_TOPICS, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
 
 
 @lru_cache(maxsize=64)

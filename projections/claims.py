@@ -19,6 +19,7 @@ from rumour_ledger.projections.claim_rows import (
     ALIAS_COLUMNS,
     AMENDMENT_COLUMNS,
     CLAIM_COLUMNS,
+    HIDING_COLUMNS,
     RUMOUR_COLUMNS,
     Batch,
     StateReader,
@@ -29,6 +30,7 @@ from rumour_ledger.projections.tables import (
     aliases,
     amendments,
     claims,
+    hidings,
     metadata,
     rumours,
     widen_positions,
@@ -46,7 +48,7 @@ Progress = Callable[[int, int], None]
 # indexes are built again).
 Stage = Callable[[str], None]
 T = TypeVar("T")
-MODEL_TABLES = (rumours, claims, aliases, amendments)
+MODEL_TABLES = (rumours, claims, aliases, amendments, hidings)
 
 
 def create_tables(engine: Engine, attempts: int = 5) -> None:
@@ -299,6 +301,8 @@ def _write_rows(conn: Connection, rows: Batch) -> None:
         bulk.insert_rows(conn, claims, CLAIM_COLUMNS, rows.claims)
     if rows.amendments:
         bulk.insert_rows(conn, amendments, AMENDMENT_COLUMNS, rows.amendments)
+    if rows.hidings:
+        bulk.insert_rows(conn, hidings, HIDING_COLUMNS, rows.hidings)
     if rows.aliases:
         _fill_alias_names(conn, rows.aliases)
         named = [tuple(row[c] for c in ALIAS_COLUMNS) for row in rows.aliases]

@@ -111,6 +111,21 @@ amendments = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+# Every hide and unhide of a rumour, so what was hidden can be read as of any recording
+# time. Made by create_all when a ledger from before hiding is next opened: none of its
+# events can be one, so it is right to start empty.
+hidings = Table(
+    "hidings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rumour_id", String(32), nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 # Every alias event, so the names in force can be read as of any recording time.
 aliases = Table(
     "aliases",

@@ -100,7 +100,10 @@ def rumour_list(
     )
     if window:
         query = query.having(func.count(claims.c.id) > 0)
-    rows = conn.execute(query).all()
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn, known_at)
+    rows = [row for row in conn.execute(query).all() if row.id not in hidden]
     moves = Catalogue(rows, names_in_force(conn, known_at)).moves.values()
     listed = []
     for move in moves:
@@ -258,12 +261,21 @@ def find_rumour(conn: Connection, query: str) -> RumourRef:
             conn, text, names, exact=False
         )
     if len(found) > 1:
-        found = _from_nowhere(found, text) or found
+        found = _from_nowhere(found, text) or _shown(conn, found) or found
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise AmbiguousRumour(query, [r.label for r in found])
     raise UnknownRumour(query, suggest(conn, text))
+
+
+def _shown(conn: Connection, found: list[RumourRef]) -> list[RumourRef]:
+    """Of several rumours a text matches, those not hidden (a hidden one is still named by
+    its id or its very label, as `unhide` must name it)."""
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn)
+    return [ref for ref in found if ref.id not in hidden]
 
 
 def _from_nowhere(found: list[RumourRef], text: str) -> list[RumourRef]:
@@ -339,7 +351,11 @@ def suggest(conn: Connection, text: str, limit: int = 3) -> list[str]:
     """The closest known rumour labels and subjects, accent- and case-insensitive."""
     from rapidfuzz import fuzz, process, utils
 
-    labels = [row.label for row in conn.execute(select(rumours.c.label))]
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn)
+    rows = conn.execute(select(rumours.c.id, rumours.c.label))
+    labels = [row.label for row in rows if row.id not in hidden]
     matches = process.extract(
         name_key(text),
         {label: name_key(label) for label in labels},

@@ -10,6 +10,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.ledger.interchange import dump_line, read_entries
 from rumour_ledger.ledger.names import name_key
 
@@ -130,7 +131,10 @@ def histories(draw):
 def play(ledger, steps) -> None:
     """Imports each step on its own, as a desk would over days."""
     in_force: set[int] = set()
-    for batch, extra, pick in steps:
+    for step, (batch, extra, pick) in enumerate(steps):
+        # A reason of its own: a claim retracted, restored and retracted again for the
+        # same reason would name the retraction already undone.
+        reason = f"wrong {step}"
         lines = [json.dumps(obj, ensure_ascii=False) for obj in batch]
         standing = [
             line["id"]
@@ -152,7 +156,7 @@ def play(ledger, steps) -> None:
             lines.append(json.dumps(recast, ensure_ascii=False))
         elif extra == "retraction" and standing:
             target = standing[pick % len(standing)]
-            lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": "wrong"}))
+            lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": reason}))
         elif extra == "restoration" and retractions:
             target = retractions[pick % len(retractions)]["id"]
             lines.append(json.dumps({"type": "restoration", "restores": target, "reason": "right"}))
@@ -173,8 +177,12 @@ def play(ledger, steps) -> None:
             changes = {"date": "2013-01-0" + str(1 + pick % 9)}
             if pick % 2:
                 changes["to"] = "Amended United"  # onto another rumour, maybe a new one
-            amendment = ledger.app.make_amendment(target, changes, "wrong", ledger.app.today)
-            ledger.app.amend(amendment)
+            try:
+                amendment = ledger.app.make_amendment(target, changes, reason, ledger.app.today)
+            except InvalidClaim:
+                amendment = None  # a correction already on that day: nothing to change
+            if amendment is not None:
+                ledger.app.amend(amendment)
         ledger.catch_up()
 
 

@@ -147,6 +147,14 @@ def test_retracted_restored_and_retracted_again_each_time_as_it_stood(ledger, cl
     assert counts(ledger) == [0]
 
 
+def test_retracting_again_for_the_reason_already_undone_is_refused_not_skipped(ledger):
+    claim_id = ledger.app.record(sport()).id
+    first = ledger.app.retract(make_retraction(claim_id, "wrong", TODAY, TODAY)).id
+    ledger.app.restore(make_restoration(first, "right"))
+    with pytest.raises(AlreadyRetracted, match="give another reason"):
+        ledger.app.retract(make_retraction(claim_id, "wrong", TODAY, TODAY))
+
+
 def test_the_likelihood_board_counts_the_restored_claim_from_then_on(ledger, clock):
     from rumour_ledger.projections.board import board
     from rumour_ledger.projections.evidence import Moment
