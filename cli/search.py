@@ -111,15 +111,21 @@ def search(
 
 def _entities_command(kind_name: str, noun: str, example: str) -> click.Command:
     @_known_at_option
+    @click.option("--as-of", metavar="DATE", help="Only claims published on or before DATE.")
     @json_option
     @db_option
     @click.pass_context
-    def command(ctx: click.Context, known_at: str | None, as_json: bool, db: str | None) -> None:
+    def command(
+        ctx: click.Context, known_at: str | None, as_of: str | None, as_json: bool, db: str | None
+    ) -> None:
         from rumour_ledger.ledger.aliases import AliasKind
+        from rumour_ledger.projections.evidence import parse_moment
         from rumour_ledger.projections.search import entities
 
         with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-            rows = entities(conn, AliasKind(kind_name), _moment(ledger, known_at))
+            moment = parse_moment(as_of, known_at, ledger.app.today)
+            day = None if as_of is None else moment.as_of
+            rows = entities(conn, AliasKind(kind_name), moment.known_at, day)
         if as_json:
             print_json(rows)
             return

@@ -286,27 +286,34 @@ def _claims_by_source(
 
 
 def audit_log(
-    conn: Connection, since: datetime | None = None, recorded_by: str | None = None
+    conn: Connection,
+    since: datetime | None = None,
+    recorded_by: str | None = None,
+    known_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The raw trail of entries in recorded order: claims, retractions and aliases."""
+    """The raw trail of entries in recorded order: claims, retractions, restorations, hides
+    and aliases; with known_at, those recorded by then, each retracted as it stood then."""
     entries = []
     claim_query = select(claims, rumours.c.label).join(rumours, rumours.c.id == claims.c.rumour_id)
     alias_query = select(aliases)
-    if since is not None:
-        claim_query = claim_query.where(claims.c.recorded_at >= naive_utc(since))
-        alias_query = alias_query.where(aliases.c.recorded_at >= naive_utc(since))
-    if recorded_by is not None:
-        claim_query = claim_query.where(claims.c.recorded_by == recorded_by)
-        alias_query = alias_query.where(aliases.c.recorded_by == recorded_by)
-    for row in conn.execute(claim_query):
-        entries.append((row.position, {**event_dict(row), "rumour": row.label}))
     hiding_query = select(hidings, rumours.c.label).join(
         rumours, rumours.c.id == hidings.c.rumour_id
     )
     if since is not None:
+        claim_query = claim_query.where(claims.c.recorded_at >= naive_utc(since))
+        alias_query = alias_query.where(aliases.c.recorded_at >= naive_utc(since))
         hiding_query = hiding_query.where(hidings.c.recorded_at >= naive_utc(since))
     if recorded_by is not None:
+        claim_query = claim_query.where(claims.c.recorded_by == recorded_by)
+        alias_query = alias_query.where(aliases.c.recorded_by == recorded_by)
         hiding_query = hiding_query.where(hidings.c.recorded_by == recorded_by)
+    if known_at is not None:
+        then = naive_utc(known_at)
+        claim_query = claim_query.where(claims.c.recorded_at <= then)
+        alias_query = alias_query.where(aliases.c.recorded_at <= then)
+        hiding_query = hiding_query.where(hidings.c.recorded_at <= then)
+    for row in conn.execute(claim_query):
+        entries.append((row.position, {**event_dict(row, known_at, conn), "rumour": row.label}))
     for row in conn.execute(hiding_query):
         entries.append(
             (

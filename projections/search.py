@@ -152,13 +152,18 @@ def ledger_summary(conn: Connection, known_at: datetime | None = None) -> dict[s
 
 
 def entities(
-    conn: Connection, kind: AliasKind, known_at: datetime | None = None
+    conn: Connection,
+    kind: AliasKind,
+    known_at: datetime | None = None,
+    as_of: date | None = None,
 ) -> list[dict[str, Any]]:
     """Every club or person the ledger's live claims name (aliases merged), with its rumour
     and claim counts, most spoken of first; retracted claims are left out, as `list` leaves
-    them out."""
+    them out. As of a day, only claims published by then count."""
     names = names_in_force(conn, known_at)
     recorded = [] if known_at is None else [claims.c.recorded_at <= naive_utc(known_at)]
+    if as_of is not None:
+        recorded.append(claims.c.published <= as_of)
     live = and_(is_claim(), _not_retracted(known_at), *recorded)
     counts: dict[str, dict[str, Any]] = {}
 
