@@ -7,7 +7,13 @@ from typing import Any
 import click
 
 from rumour_ledger.cli.likelihood import config_option
-from rumour_ledger.cli.main import db_option, json_option, open_ledger_for, stored_json_option
+from rumour_ledger.cli.main import (
+    db_option,
+    json_option,
+    known_at_option,
+    open_ledger_for,
+    stored_json_option,
+)
 from rumour_ledger.cli.recording import recorder_option
 from rumour_ledger.cli.render import print_json, print_table, safe, short
 
@@ -198,6 +204,7 @@ def audit_rumour(
 @audit.command(name="log")
 @click.option("--since", metavar="TIMESTAMP", help="Only entries recorded at or after this.")
 @click.option("--recorded-by", metavar="USER", help="Only entries recorded by this user.")
+@known_at_option
 @json_option
 @db_option
 @click.pass_context
@@ -205,6 +212,7 @@ def audit_log(
     ctx: click.Context,
     since: str | None,
     recorded_by: str | None,
+    known_at: str | None,
     as_json: bool,
     db: str | None,
 ) -> None:
@@ -218,9 +226,11 @@ def audit_log(
     """
     from rumour_ledger.projections.answers import recorded_since
     from rumour_ledger.projections.audit import audit_log as trail
+    from rumour_ledger.projections.evidence import parse_moment
 
     with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-        entries = trail(conn, recorded_since(since, ledger.app.today), recorded_by)
+        then = parse_moment(None, known_at, ledger.app.today).known_at
+        entries = trail(conn, recorded_since(since, ledger.app.today), recorded_by, then)
     if as_json:
         print_json(entries)
         return
@@ -232,6 +242,10 @@ def audit_log(
             )
         elif e["type"] == "retraction":
             what = f"retracts {short(e['retracts'])}: {e['reason']}"
+        elif e["type"] in ("hide", "unhide"):
+            what = f"{e['rumour']}: {e['reason']}"
+        elif e["type"] == "restoration":
+            what = f"undoes {short(e['restores'])}: {e['reason']}"
         else:
             what = f"{e['rumour']} / {e['source']}"
         if e.get("amends"):

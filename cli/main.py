@@ -93,6 +93,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "help": LazyCommand(
         "rumour_ledger.cli.guide", "help_", "Show the help of rumour, or of one of its commands."
     ),
+    "hide": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "hide",
+        "Leave a rumour with no live claim out of the lists (recorded as an event).",
+    ),
     "import": LazyCommand(
         "rumour_ledger.cli.transfer",
         "import_",
@@ -164,6 +169,16 @@ COMMANDS: dict[str, LazyCommand] = {
         "rumour_ledger.cli.audit",
         "unalias",
         "Make a name stand only for itself again (recorded as an event).",
+    ),
+    "unhide": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "unhide",
+        "Put a hidden rumour back in the lists (recorded as an event).",
+    ),
+    "unretract": LazyCommand(
+        "rumour_ledger.cli.recording",
+        "unretract",
+        "Undo a retraction by its id (or a unique prefix of it): its claim counts again.",
     ),
     "verify": LazyCommand(
         "rumour_ledger.cli.trust",

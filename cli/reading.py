@@ -95,6 +95,8 @@ def show(
     for e in events:
         if e["type"] == "retraction":
             what = f"retracts {short(e['retracts'])}: {e['reason']}"
+        elif e["type"] == "restoration":
+            what = f"undoes {short(e['restores'])}: {e['reason']}"
         else:
             what = e["claim"] or ""
         if e["amends"]:
@@ -102,7 +104,7 @@ def show(
         source = e["source"] or ""
         if e["cites"]:
             source += f" (citing {e['cites']})"
-        kind = e["type"] + (" [retracted]" if e["retracted"] else "")
+        kind = e["type"] + (f" [{_withdrawn(e)}]" if e["retracted"] else "")
         if e["official"]:
             kind += " [official]"
         rows.append(
@@ -122,3 +124,8 @@ def show(
         title=f"{ref.label} ({ref.role}) {short(ref.to_dict()['id'])}",
         wrap=("SOURCE", "CLAIM"),
     )
+
+
+def _withdrawn(entry: dict[str, Any]) -> str:
+    """What a withdrawn entry is shown as: a claim retracted, a retraction undone."""
+    return "undone" if entry["type"] == "retraction" else "retracted"

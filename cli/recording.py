@@ -1,4 +1,5 @@
-"""Commands that append to the ledger: report, deny, confirm, collapse, retract, amend, recast."""
+"""Commands that append to the ledger: report, deny, confirm, collapse, retract, unretract,
+amend, recast."""
 
 from __future__ import annotations
 
@@ -260,6 +261,56 @@ def retract(
 
 
 @click.command()
+@click.argument("retraction_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the retraction was wrong.")
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def unretract(
+    ctx: click.Context,
+    retraction_id: str,
+    reason: str,
+    recorded_by: str | None,
+    dry_run: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    """Undo a retraction by its id (or a unique prefix of it): its claim counts again.
+
+    Recorded as an entry of its own (a restoration): the claim counts from now on, and as
+    known at any earlier time it is still retracted; the retraction stays in the record.
+    To withdraw the claim again, retract it again.
+
+    Example:
+
+        rumour unretract 3b9e0c41 --reason "retracted the wrong claim"
+    """
+    from rumour_ledger.ledger.claims import make_restoration
+    from rumour_ledger.projections.views import find_event_id, retracted_claim
+
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            full_id = find_event_id(conn, retraction_id)
+            restored = retracted_claim(conn, full_id)
+        restoration = make_restoration(full_id, reason)
+        recorded = ledger.app.restore(restoration, dry_run=dry_run)
+        if as_json:
+            from rumour_ledger.cli.stored import stored_restoration
+
+            label = ledger.app.rumour(recorded.rumour_id).move.label
+            stored = stored_restoration(restoration, recorded, label, restored)
+            print_json({**stored, "dry_run": True} if dry_run else stored)
+        else:
+            click.echo(str(recorded.id))
+    if not recorded.added:
+        click.echo("already in the ledger: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+
+
+@click.command()
 @click.argument("claim_id")
 @click.option("--reason", required=True, metavar="TEXT", help="Why the claim was wrong.")
 @click.option("--from", "from_", metavar="CLUB", help="The club the subject leaves.")
@@ -393,3 +444,78 @@ def recast(
         return
     if not as_json:
         click.echo(f"{safe(ref.label)}: now shown as {role}")
+
+
+def _hiding(
+    ctx: click.Context,
+    rumour: str,
+    hidden: bool,
+    reason: str,
+    recorded_by: str | None,
+    dry_run: bool,
+    as_json: bool,
+    db: str | None,
+) -> None:
+    from rumour_ledger.ledger.claims import make_hiding
+    from rumour_ledger.projections.views import find_rumour
+
+    with open_ledger_for(ctx, db, recorded_by) as ledger:
+        with ledger.reading() as conn:
+            ref = find_rumour(conn, rumour)
+        hiding = make_hiding(ref.subject, ref.from_, ref.to, hidden, reason)
+        added = ledger.app.hide(hiding, dry_run=dry_run)
+    word = "hidden" if hidden else "shown"
+    if as_json:
+        from rumour_ledger.cli.stored import stored_hiding
+
+        stored = stored_hiding(hiding, ref.uuid, ref.label, added=added)
+        print_json({**stored, "dry_run": True} if dry_run else stored)
+    elif added:
+        click.echo(f"{safe(ref.label)}: {word}")
+    if not added:
+        click.echo(f"already {word}: nothing added", err=True)
+    if dry_run:
+        click.echo(DRY_RUN_NOTE, err=True)
+
+
+@click.command()
+@click.argument("rumour")
+@click.option(
+    "--reason", required=True, metavar="TEXT", help="Why the rumour should not be listed."
+)
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def hide(ctx: click.Context, rumour: str, **values: Any) -> None:
+    """Leave a rumour with no live claim out of the lists (recorded as an event).
+
+    For a move opened by mistake (a typo): retract its claims, then hide it. It leaves
+    `list` and "did you mean", and stays in the record: `show`, `audit`, `export`, and
+    `--known-at` before the hide show it as it was. A claim recorded on it later shows it
+    again; `rumour unhide` puts it back.
+
+    Example:
+
+        rumour hide "Declan Rice -> Arsneal" --reason "typo of Arsenal"
+    """
+    _hiding(ctx, rumour, True, **values)
+
+
+@click.command()
+@click.argument("rumour")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the rumour should be listed.")
+@recorder_option
+@dry_run_option
+@stored_json_option
+@db_option
+@click.pass_context
+def unhide(ctx: click.Context, rumour: str, **values: Any) -> None:
+    """Put a hidden rumour back in the lists (recorded as an event).
+
+    Example:
+
+        rumour unhide "Declan Rice -> Arsneal" --reason "hidden by mistake"
+    """
+    _hiding(ctx, rumour, False, **values)

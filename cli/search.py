@@ -9,7 +9,7 @@ import click
 from rumour_ledger.cli.main import db_option, json_option, open_ledger_for
 from rumour_ledger.cli.render import print_json, print_table, short
 
-TYPES = ("report", "denial", "confirmation", "collapse", "retraction")
+TYPES = ("report", "denial", "confirmation", "collapse", "retraction", "restoration")
 
 
 def _known_at_option(func: Any) -> Any:
@@ -96,7 +96,11 @@ def search(
     for e in rows:
         source_text = (e["source"] or "") + (f" (citing {e['cites']})" if e["cites"] else "")
         kind = e["type"] + (" [retracted]" if e["retracted"] else "")
-        what = e["claim"] if e["type"] != "retraction" else f"retracts {short(e['retracts'])}"
+        what = e["claim"]
+        if e["type"] == "retraction":
+            what = f"retracts {short(e['retracts'])}"
+        elif e["type"] == "restoration":
+            what = f"undoes {short(e['restores'])}"
         table.append([e["date"], kind, e["rumour"], source_text, what or "", short(e["id"])])
     print_table(
         ["DATE", "TYPE", "RUMOUR", "SOURCE", "CLAIM", "ID"],
@@ -107,15 +111,21 @@ def search(
 
 def _entities_command(kind_name: str, noun: str, example: str) -> click.Command:
     @_known_at_option
+    @click.option("--as-of", metavar="DATE", help="Only claims published on or before DATE.")
     @json_option
     @db_option
     @click.pass_context
-    def command(ctx: click.Context, known_at: str | None, as_json: bool, db: str | None) -> None:
+    def command(
+        ctx: click.Context, known_at: str | None, as_of: str | None, as_json: bool, db: str | None
+    ) -> None:
         from rumour_ledger.ledger.aliases import AliasKind
+        from rumour_ledger.projections.evidence import parse_moment
         from rumour_ledger.projections.search import entities
 
         with open_ledger_for(ctx, db) as ledger, ledger.reading() as conn:
-            rows = entities(conn, AliasKind(kind_name), _moment(ledger, known_at))
+            moment = parse_moment(as_of, known_at, ledger.app.today)
+            day = None if as_of is None else moment.as_of
+            rows = entities(conn, AliasKind(kind_name), moment.known_at, day)
         if as_json:
             print_json(rows)
             return

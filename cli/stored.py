@@ -11,7 +11,7 @@ from typing import Any
 
 from rumour_ledger.ledger.aliases import AliasDeclaration, AliasRemoval
 from rumour_ledger.ledger.application import Recorded
-from rumour_ledger.ledger.claims import Claim, Recasting, Retraction
+from rumour_ledger.ledger.claims import Claim, Hiding, Recasting, Restoration, Retraction
 
 
 def rumour_ref(rumour_id: uuid.UUID, label: str) -> dict[str, str]:
@@ -55,6 +55,21 @@ def stored_retraction(retraction: Retraction, recorded: Recorded, label: str) ->
     }
 
 
+def stored_restoration(
+    restoration: Restoration, recorded: Recorded, label: str, restored: uuid.UUID | None
+) -> dict[str, Any]:
+    """A restoration: the retraction it undoes, and the claim that counts again."""
+    return {
+        "id": str(recorded.id),
+        "type": "restoration",
+        "added": recorded.added,
+        "restores": str(restoration.restores),
+        "restored": None if restored is None else str(restored),
+        "rumour": rumour_ref(recorded.rumour_id, label),
+        "reason": restoration.reason,
+    }
+
+
 def stored_amendment(retraction: dict[str, Any], claim: dict[str, Any]) -> dict[str, Any]:
     """An amendment: its retraction and its corrected claim (stored_retraction, stored_claim),
     the claim with `amends`, the id of the claim it corrects. Both are stored, or neither."""
@@ -63,6 +78,17 @@ def stored_amendment(retraction: dict[str, Any], claim: dict[str, Any]) -> dict[
         "added": retraction["added"] and claim["added"],
         "retraction": retraction,
         "claim": {**claim, "amends": retraction["retracts"]},
+    }
+
+
+def stored_hiding(
+    hiding: Hiding, rumour_id: uuid.UUID, label: str, *, added: bool
+) -> dict[str, Any]:
+    return {
+        "type": "hide" if hiding.hidden else "unhide",
+        "added": added,
+        "rumour": rumour_ref(rumour_id, label),
+        "reason": hiding.reason,
     }
 
 

@@ -33,11 +33,14 @@ from rumour_ledger.ledger.aliases import (
 )
 from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
 from rumour_ledger.ledger.claims import (
+    RESTORATION,
     Amendment,
     Claim,
+    Hiding,
     Kind,
     Move,
     Recasting,
+    Restoration,
     Retraction,
     Role,
     make_amendment,
@@ -70,7 +73,7 @@ AliasMap = Callable[[AliasKind], dict[str, str]]
 MAX_CONFLICT_RETRIES = 200
 # Entries whose event ids come from their own stream, not from the claims they name: no
 # claim id of the ledger is ever theirs.
-StreamEntry = AliasDeclaration | AliasRemoval | Recasting
+StreamEntry = AliasDeclaration | AliasRemoval | Recasting | Hiding
 # Entries an import applies and writes at a time: one existence query and one insert per
 # chunk, and memory for one chunk's events rather than the whole file's.
 IMPORT_CHUNK = 5_000
@@ -151,7 +154,7 @@ class Entry:
     """One thing to record: a claim, retraction, alias change or recast, with who and when
     if already known."""
 
-    item: Claim | Retraction | AliasDeclaration | AliasRemoval | Recasting
+    item: Claim | Retraction | Restoration | AliasDeclaration | AliasRemoval | Recasting | Hiding
     event_id: uuid.UUID | None = None
     recorded_by: str | None = None
     recorded_at: datetime | None = None
@@ -277,8 +280,34 @@ class RumourLedger(Application):
         rumour_id = self.locate(retraction.retracts)
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        self._check_not_undone(rumour_id, retraction)
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self._append([entry], {retraction.retracts.int: rumour_id})
+        return Recorded(entry.id, rumour_id, bool(added))
+
+    def _check_not_undone(self, rumour_id: uuid.UUID, retraction: Retraction) -> None:
+        """Refuse a retraction whose id (derived from the claim and the reason) names one
+        already undone: stored again it would be a skip, and the claim would still count."""
+        rumour = self.rumour(rumour_id)
+        retraction_id = retraction.claim_id
+        undone = rumour is not None and rumour.holds(retraction_id)
+        if undone and rumour is not None and retraction_id.hex not in rumour.standing:
+            raise AlreadyRetracted(
+                f"retraction {retraction_id} of this claim for this reason was undone: "
+                "to retract the claim again, give another reason"
+            )
+
+    def restore(
+        self, restoration: Restoration, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> Recorded:
+        """Withdraw a retraction by its id: its claim counts again from now on; both stay in
+        the record. With dry_run, every rule is checked and nothing stored."""
+        rumour_id = self.locate(restoration.restores)
+        if rumour_id is None:
+            raise UnknownEvent(f"no retraction with id {restoration.restores} in the ledger")
+        entry = Entry(restoration, recorded_by=recorded_by)
+        known = {restoration.restores.int: rumour_id}
+        added = self.rehearse([entry], known) if dry_run else self._append([entry], known)
         return Recorded(entry.id, rumour_id, bool(added))
 
     def preview_record(self, claim: Claim, recorded_by: str | None = None) -> Recorded:
@@ -292,6 +321,7 @@ class RumourLedger(Application):
         rumour_id = self.locate(retraction.retracts)
         if rumour_id is None:
             raise UnknownEvent(f"no claim with id {retraction.retracts} in the ledger")
+        self._check_not_undone(rumour_id, retraction)
         entry = Entry(retraction, recorded_by=recorded_by)
         added = self.rehearse([entry], {retraction.retracts.int: rumour_id})
         return Recorded(entry.id, rumour_id, bool(added))
@@ -346,6 +376,7 @@ class RumourLedger(Application):
             Entry(amendment.claim, recorded_by=recorded_by),
         ]
         known = {old.int: rumour_id}
+        self._check_not_undone(rumour_id, amendment.retraction)
         added = self.rehearse(entries, known)
         if added == 1:
             # The same retraction is stored, by an amendment that corrected it otherwise:
@@ -379,6 +410,14 @@ class RumourLedger(Application):
     def remove_alias(self, removal: AliasRemoval, recorded_by: str | None = None) -> bool:
         """Make a name stand only for itself again; False if it already does."""
         return bool(self._append([Entry(removal, recorded_by=recorded_by)]))
+
+    def hide(
+        self, hiding: Hiding, recorded_by: str | None = None, *, dry_run: bool = False
+    ) -> bool:
+        """Leave a rumour with no live claim out of the lists from now on (or, unhiding, put
+        it back); False if it already is (is not). With dry_run, nothing is stored."""
+        entries = [Entry(hiding, recorded_by=recorded_by)]
+        return bool(self.rehearse(entries) if dry_run else self._append(entries))
 
     def recast(self, recasting: Recasting, recorded_by: str | None = None) -> bool:
         """Show a rumour with another role from now on; False if it already has that role."""
@@ -442,10 +481,11 @@ class RumourLedger(Application):
         own = {entry.id for entry in chunk if not isinstance(entry.item, StreamEntry)}
         for entry in chunk:
             item = entry.item
-            if isinstance(item, Retraction) and item.retracts not in own:
-                found = self.locate(item.retracts)
+            target = _target(item)
+            if target is not None and target not in own:
+                found = self.locate(target)
                 if found is not None:
-                    run.where[item.retracts.int] = found
+                    run.where[target.int] = found
 
     def _import_chunk(self, chunk: list[Entry], run: ImportRun, session: BulkSession) -> None:
         self._load_rumours(chunk, run, session)
@@ -553,7 +593,7 @@ class RumourLedger(Application):
         try:
             if isinstance(entry.item, AliasDeclaration | AliasRemoval):
                 return self._apply_alias(entry, aggregates, names, now)
-            if isinstance(entry.item, Recasting):
+            if isinstance(entry.item, Recasting | Hiding):
                 return self._apply_recast(entry, entry.item, aggregates, where, now, absent)
             rumour = self._rumour_for(entry, aggregates, where, now, absent)
             earlier = where.first_use(entry.id.int)
@@ -608,13 +648,14 @@ class RumourLedger(Application):
     def _apply_recast(
         self,
         entry: Entry,
-        item: Recasting,
+        item: Recasting | Hiding,
         aggregates: dict[uuid.UUID, Any],
         where: Where,
         now: datetime,
         absent: set[uuid.UUID] | frozenset[uuid.UUID],
     ) -> tuple[Rumour, bool]:
-        """Recast a rumour already recorded (here, or earlier in the same import)."""
+        """Recast (or hide, or unhide) a rumour already recorded (here, or earlier in the
+        same import)."""
         if entry.event_id is not None:
             # One id, one entry: a recast given a claim's id (of this file or the ledger)
             # would be stored, and verify would then find the id twice.
@@ -628,7 +669,11 @@ class RumourLedger(Application):
         if rumour is None:
             raise UnknownEvent(f"no rumour {item.move.label!r} in the ledger")
         aggregates[rumour_id] = rumour
-        changed = rumour.recast(item, self._who(entry), entry.recorded_at or now, entry.event_id)
+        who, when = self._who(entry), entry.recorded_at or now
+        if isinstance(item, Hiding):
+            changed = rumour.hide(item, who, when, entry.event_id)
+        else:
+            changed = rumour.recast(item, who, when, entry.event_id)
         return rumour, changed
 
     def _alias(self, alias_id: uuid.UUID) -> Alias | None:
@@ -651,6 +696,10 @@ class RumourLedger(Application):
             rumour_id = where.get(item.retracts.int) or self.locate(item.retracts)
             if rumour_id is None:
                 raise UnknownEvent(f"retracts: no claim with id {item.retracts}")
+        elif isinstance(item, Restoration):
+            rumour_id = where.get(item.restores.int) or self.locate(item.restores)
+            if rumour_id is None:
+                raise UnknownEvent(f"restores: no retraction with id {item.restores}")
         else:
             rumour_id = item.move.rumour_id
         if rumour_id not in rumours:
@@ -665,6 +714,8 @@ class RumourLedger(Application):
         when = entry.recorded_at or now
         if isinstance(entry.item, Retraction):
             return rumour.retract(entry.item, self._who(entry), when, entry.id)
+        if isinstance(entry.item, Restoration):
+            return rumour.restore(entry.item, self._who(entry), when, entry.id)
         return rumour.record(entry.item, self._who(entry), when, entry.id)
 
     def _who(self, entry: Entry) -> str:
@@ -716,6 +767,15 @@ class RumourLedger(Application):
         }
 
 
+def _target(item: object) -> uuid.UUID | None:
+    """The entry an entry withdraws (a retraction's claim, a restoration's retraction)."""
+    if isinstance(item, Retraction):
+        return item.retracts
+    if isinstance(item, Restoration):
+        return item.restores
+    return None
+
+
 def _first_use(line: int) -> str:
     return f"first used on line {line}" if line else "already in the ledger"
 
@@ -745,6 +805,25 @@ def export_line(event: Any, moves: dict[uuid.UUID, dict[str, Any]]) -> dict[str,
             "from": move["from"],
             "to": move["to"],
             "role": event.role,
+            "reason": event.reason,
+            **recorded,
+        }
+    if isinstance(event, Rumour.Hidden | Rumour.Unhidden):
+        move = moves[event.originator_id]
+        return {
+            "type": "hide" if isinstance(event, Rumour.Hidden) else "unhide",
+            "id": str(event.event_id),
+            "subject": move["subject"],
+            "from": move["from"],
+            "to": move["to"],
+            "reason": event.reason,
+            **recorded,
+        }
+    if isinstance(event, Rumour.Restored):
+        return {
+            "type": RESTORATION,
+            "id": str(event.claim_id),
+            "restores": str(event.restores),
             "reason": event.reason,
             **recorded,
         }

@@ -168,12 +168,57 @@ def retraction_content_id(retracts: uuid.UUID, reason: str) -> uuid.UUID:
 
 
 @dataclass(frozen=True, slots=True)
+class Restoration:
+    """A later entry withdrawing a retraction by its id: the claim it retracted counts again
+    from when this is recorded; the retraction, too, stays on record."""
+
+    restores: uuid.UUID
+    reason: str
+
+    @property
+    def claim_id(self) -> uuid.UUID:
+        return restoration_content_id(self.restores, self.reason)
+
+
+# The type a restoration has in the interchange format and the read models: not a Kind, as
+# it is no claim and no retraction of one.
+RESTORATION = "restoration"
+
+
+def restoration_content_id(restores: uuid.UUID, reason: str) -> uuid.UUID:
+    """The id a restoration's content derives (the retraction withdrawn and why)."""
+    content = [RESTORATION, restores.hex, reason]
+    return uuid.uuid5(NAMESPACE, json.dumps(content, ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
 class Recasting:
     """A correction of the role a rumour is shown with; its claims stay as they were."""
 
     move: Move
     role: Role
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hiding:
+    """A rumour left out of the lists (hidden), or put back (hidden False): for a move
+    opened by mistake, once it has no live claim. Its claims and events stay on record."""
+
+    move: Move
+    hidden: bool
+    reason: str
+
+
+def hiding_id(rumour_id: uuid.UUID, hidden: bool, version: int) -> uuid.UUID:
+    """The id a hide or unhide derives: what it does, and where it stands in its stream."""
+    content = ["hide" if hidden else "unhide", rumour_id.hex, version]
+    return uuid.uuid5(NAMESPACE, json.dumps(content))
+
+
+def make_hiding(subject: object, from_: object, to: object, hidden: bool, reason: object) -> Hiding:
+    """A hide (or unhide) from typed values: the move it names, and why."""
+    return Hiding(make_move(subject, from_, to), hidden, check_required_text("reason", reason))
 
 
 def recast_id(rumour_id: uuid.UUID, role: Role, version: int) -> uuid.UUID:
@@ -335,6 +380,13 @@ def make_retraction(retracts: object, reason: object, published: object, today: 
         retracts=check_event_id("retracts", retracts),
         reason=check_required_text("reason", reason),
         published=check_date("date", published, today),
+    )
+
+
+def make_restoration(restores: object, reason: object) -> Restoration:
+    return Restoration(
+        restores=check_event_id("restores", restores),
+        reason=check_required_text("reason", reason),
     )
 
 

@@ -10,17 +10,22 @@ from eventsourcing.domain import Aggregate, event
 
 from rumour_ledger.ledger.chain import GENESIS, seal
 from rumour_ledger.ledger.claims import (
+    RESTORATION,
     Claim,
+    Hiding,
     Kind,
     Move,
     Recasting,
+    Restoration,
     Retraction,
     Role,
     claim_content_id,
+    hiding_id,
     recast_id,
+    restoration_content_id,
     retraction_content_id,
 )
-from rumour_ledger.ledger.errors import AlreadyRetracted, ReusedId, UnknownEvent
+from rumour_ledger.ledger.errors import AlreadyRestored, AlreadyRetracted, ReusedId, UnknownEvent
 
 
 class Rumour(Aggregate):
@@ -106,6 +111,40 @@ class Rumour(Aggregate):
         recorded_by: str
         digest: str
 
+    class Restored(Aggregate.Event):
+        """A retraction withdrawn: the claim it retracted counts again from now on."""
+
+        TOPIC = "rumour-ledger:Rumour.Restored"
+        claim_id: uuid.UUID  # the restoration's own id, in the one id space of entries
+        restores: uuid.UUID  # the retraction withdrawn
+        reason: str
+        recorded_by: str
+        digest: str
+
+    class Hidden(Aggregate.Event):
+        """Left out of the lists from now on, while it has no live claim."""
+
+        TOPIC = "rumour-ledger:Rumour.Hidden"
+        event_id: uuid.UUID
+        reason: str
+        recorded_by: str
+        digest: str
+
+        def apply(self, aggregate: Rumour) -> None:
+            aggregate.noted_hiding(self.event_id, hidden=True, digest=self.digest)
+
+    class Unhidden(Aggregate.Event):
+        """Listed again from now on."""
+
+        TOPIC = "rumour-ledger:Rumour.Unhidden"
+        event_id: uuid.UUID
+        reason: str
+        recorded_by: str
+        digest: str
+
+        def apply(self, aggregate: Rumour) -> None:
+            aggregate.noted_hiding(self.event_id, hidden=False, digest=self.digest)
+
     class Recast(Aggregate.Event):
         """The role the rumour is shown with, corrected from now on; no claim changes."""
 
@@ -163,6 +202,10 @@ class Rumour(Aggregate):
         # in a file): one id may never name two different entries.
         self.contents: dict[str, str] = {}
         self.recasts: list[str] = []  # the ids of its recasts
+        # Retraction id -> the claim it retracted, while it stands: a restoration removes it.
+        self.standing: dict[str, str] = {}
+        self.hidden = False
+        self.hidings: list[str] = []  # the ids of its hides and unhides
 
     @property
     def move(self) -> Move:
@@ -229,6 +272,84 @@ class Rumour(Aggregate):
         self._retracted(timestamp=recorded_at, digest=digest, **fields)
         return True
 
+    def restore(
+        self,
+        restoration: Restoration,
+        recorded_by: str,
+        recorded_at: datetime,
+        claim_id: uuid.UUID,
+    ) -> bool:
+        """Withdraw a retraction of this rumour; False if this restoration is already recorded."""
+        if self.holds_same(claim_id, restoration.claim_id):
+            return False
+        self.check_restorable(restoration.restores)
+        fields: dict[str, Any] = {
+            "claim_id": claim_id,
+            "restores": restoration.restores,
+            "reason": restoration.reason,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(self.Restored.TOPIC, recorded_at, fields)
+        self._restored(timestamp=recorded_at, digest=digest, **fields)
+        return True
+
+    def live_claims(self) -> list[str]:
+        """The ids of its claims that count now: not retractions, restorations or retracted."""
+        withdrawals = (Kind.RETRACTION.value, RESTORATION)
+        retracted = set(self.retracted)
+        return [
+            claim
+            for claim, kind in self.kinds.items()
+            if kind not in withdrawals and claim not in retracted
+        ]
+
+    def hide(
+        self,
+        hiding: Hiding,
+        recorded_by: str,
+        recorded_at: datetime,
+        event_id: uuid.UUID | None = None,
+    ) -> bool:
+        """Leave the rumour out of the lists (or put it back); False if it already is (or
+        is not), or this very event is recorded. A rumour with a live claim is not hidden:
+        retract its claims first."""
+        if event_id is not None and event_id.hex in self.hidings:
+            return False
+        if event_id is not None and self.holds(event_id):
+            raise ReusedId(event_id)
+        if self.hidden == hiding.hidden:
+            return False
+        live = self.live_claims()
+        if hiding.hidden and live:
+            raise UnknownEvent(
+                f"rumour {self.move.label!r} has {len(live)} live claim(s): only a rumour "
+                "with none is hidden (retract them first)"
+            )
+        event_class = self.Hidden if hiding.hidden else self.Unhidden
+        fields: dict[str, Any] = {
+            "event_id": event_id or hiding_id(self.id, hiding.hidden, self.version + 1),
+            "reason": hiding.reason,
+            "recorded_by": recorded_by,
+        }
+        digest = self._seal(event_class.TOPIC, recorded_at, fields)
+        self.trigger_event(event_class, timestamp=recorded_at, digest=digest, **fields)
+        return True
+
+    def noted_hiding(self, event_id: uuid.UUID, *, hidden: bool, digest: str) -> None:
+        self.hidden = hidden
+        self.hidings.append(event_id.hex)
+        self.head = digest
+
+    def check_restorable(self, retraction_id: uuid.UUID) -> None:
+        kind = self.kinds.get(retraction_id.hex)
+        if kind != Kind.RETRACTION:
+            raise UnknownEvent(
+                f"no retraction {retraction_id} in rumour {self.move.label!r}: "
+                "only a retraction is undone"
+            )
+        if retraction_id.hex not in self.standing:
+            raise AlreadyRestored(f"retraction {retraction_id} was already undone")
+
     def recast(
         self,
         recasting: Recasting,
@@ -256,7 +377,16 @@ class Rumour(Aggregate):
 
     def check_retractable(self, claim_id: uuid.UUID) -> None:
         kind = self.kinds.get(claim_id.hex)
-        if kind is None or kind == Kind.RETRACTION:
+        if kind == Kind.RETRACTION:
+            raise UnknownEvent(
+                f"{claim_id} is a retraction, not a claim: undo it with "
+                f"`rumour unretract {claim_id} --reason ...`"
+            )
+        if kind == RESTORATION:
+            raise UnknownEvent(
+                f"{claim_id} undoes a retraction: to withdraw its claim again, retract the claim"
+            )
+        if kind is None:
             raise UnknownEvent(f"no claim {claim_id} in rumour {self.move.label!r}")
         if claim_id.hex in self.retracted:
             raise AlreadyRetracted(f"claim {claim_id} was already retracted")
@@ -278,6 +408,23 @@ class Rumour(Aggregate):
         self.kinds[claim_id.hex] = Kind.RETRACTION.value
         self.note_content(claim_id, retraction_content_id(retracts, reason))
         self.retracted.append(retracts.hex)
+        self.standing[claim_id.hex] = retracts.hex
+        self.head = digest
+
+    @event(Restored)
+    def _restored(
+        self,
+        claim_id: uuid.UUID,
+        restores: uuid.UUID,
+        reason: str,
+        recorded_by: str,
+        digest: str,
+        timestamp: datetime,
+    ) -> None:
+        self.kinds[claim_id.hex] = RESTORATION
+        self.note_content(claim_id, restoration_content_id(restores, reason))
+        # The claim may be retracted again, by a new retraction.
+        self.retracted.remove(self.standing.pop(restores.hex))
         self.head = digest
 
     @event(Recast)

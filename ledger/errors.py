@@ -56,6 +56,10 @@ class AlreadyRetracted(LedgerError):
     """A retraction names an event that was retracted before."""
 
 
+class AlreadyRestored(LedgerError):
+    """A restoration names a retraction that was withdrawn before."""
+
+
 class ReusedId(LedgerError):
     """An event id already names another claim or retraction: one id, one entry, ever."""
 

@@ -11,12 +11,15 @@ from rumour_ledger.ledger.aliases import make_alias, make_unalias
 from rumour_ledger.ledger.application import Entry
 from rumour_ledger.ledger.claims import (
     EARLIEST,
+    RESTORATION,
     Kind,
     check_event_id,
     check_name,
     make_claim,
+    make_hiding,
     make_move,
     make_recasting,
+    make_restoration,
     make_retraction,
 )
 from rumour_ledger.ledger.errors import ImportFailed, InvalidClaim
@@ -47,6 +50,7 @@ RETRACTION_FIELDS = (
     "recorded_by",
     "recorded_at",
 )
+RESTORATION_FIELDS = ("type", "id", "restores", "reason", "recorded_by", "recorded_at")
 ALIAS_FIELDS = ("type", "id", "kind", "name", "canonical", "recorded_by", "recorded_at")
 UNALIAS_FIELDS = ("type", "id", "kind", "name", "recorded_by", "recorded_at")
 RECAST_FIELDS = (
@@ -60,13 +64,25 @@ RECAST_FIELDS = (
     "recorded_by",
     "recorded_at",
 )
-TYPES = (*(k.value for k in Kind), "alias", "unalias", "recast")
+HIDING_FIELDS = ("type", "id", "subject", "from", "to", "reason", "recorded_by", "recorded_at")
+TYPES = (
+    *(k.value for k in Kind),
+    RESTORATION,
+    "alias",
+    "unalias",
+    "recast",
+    "hide",
+    "unhide",
+)
 FIELDS_BY_TYPE = {
     **{k.value: CLAIM_FIELDS for k in Kind},
     Kind.RETRACTION.value: RETRACTION_FIELDS,
+    RESTORATION: RESTORATION_FIELDS,
     "alias": ALIAS_FIELDS,
     "unalias": UNALIAS_FIELDS,
     "recast": RECAST_FIELDS,
+    "hide": HIDING_FIELDS,
+    "unhide": HIDING_FIELDS,
 }
 _ALLOWED = {kind: frozenset(fields) for kind, fields in FIELDS_BY_TYPE.items()}
 
@@ -189,6 +205,12 @@ def parse_entry(obj: dict[str, Any], *, today: date, now: datetime, line: int = 
         item = make_recasting(
             obj.get("subject"), obj.get("from"), obj.get("to"), obj.get("role"), obj.get("reason")
         )
+    elif kind in ("hide", "unhide"):
+        item = make_hiding(
+            obj.get("subject"), obj.get("from"), obj.get("to"), kind == "hide", obj.get("reason")
+        )
+    elif kind == RESTORATION:
+        item = make_restoration(obj.get("restores"), obj.get("reason"))
     elif kind == Kind.RETRACTION:
         item = make_retraction(
             obj.get("retracts"), obj.get("reason"), obj.get("date") or today, today

@@ -19,7 +19,8 @@ from rumour_ledger.projections.board import Weighing, weigh, weigh_move, weigh_m
 from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
 from rumour_ledger.projections.likelihood import Settings
-from rumour_ledger.projections.tables import aliases, claims, rumours
+from rumour_ledger.projections.retracted import is_claim
+from rumour_ledger.projections.tables import aliases, claims, hidings, rumours
 from rumour_ledger.projections.views import RumourRef, entry_window, event_dict, with_amends
 
 SORTS = ("reliability", "claims", "brier")
@@ -96,7 +97,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         select(claims, rumours.c.label)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
         .where(
-            claims.c.kind != "retraction",
+            is_claim(),
             *entry_window(moment.as_of, moment.known_at),
             or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
         )
@@ -111,7 +112,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         if key not in outcomes:
             outcomes[key] = outcome_word(weighing, key)
         entry = {
-            **event_dict(row, moment.known_at),
+            **event_dict(row, moment.known_at, conn),
             "rumour": row.label,
             "rumour_id": str(uuid.UUID(row.rumour_id)),
             "outcome": outcomes[key],
@@ -171,7 +172,7 @@ def rumour_audit(
     ).all()
     names = weighing.found.names
     by_origin: dict[str, dict[str, Any]] = {}
-    listed = with_amends(conn, [event_dict(row, moment.known_at) for row in rows])
+    listed = with_amends(conn, [event_dict(row, moment.known_at, conn) for row in rows])
     shown = {row.id: entry for row, entry in zip(rows, listed, strict=True)}
     reports = [r for r in rows if r.kind == "report" and not shown[r.id]["retracted"]]
     denials = [r for r in rows if r.kind == "denial" and not shown[r.id]["retracted"]]
@@ -285,20 +286,48 @@ def _claims_by_source(
 
 
 def audit_log(
-    conn: Connection, since: datetime | None = None, recorded_by: str | None = None
+    conn: Connection,
+    since: datetime | None = None,
+    recorded_by: str | None = None,
+    known_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The raw trail of entries in recorded order: claims, retractions and aliases."""
+    """The raw trail of entries in recorded order: claims, retractions, restorations, hides
+    and aliases; with known_at, those recorded by then, each retracted as it stood then."""
     entries = []
     claim_query = select(claims, rumours.c.label).join(rumours, rumours.c.id == claims.c.rumour_id)
     alias_query = select(aliases)
+    hiding_query = select(hidings, rumours.c.label).join(
+        rumours, rumours.c.id == hidings.c.rumour_id
+    )
     if since is not None:
         claim_query = claim_query.where(claims.c.recorded_at >= naive_utc(since))
         alias_query = alias_query.where(aliases.c.recorded_at >= naive_utc(since))
+        hiding_query = hiding_query.where(hidings.c.recorded_at >= naive_utc(since))
     if recorded_by is not None:
         claim_query = claim_query.where(claims.c.recorded_by == recorded_by)
         alias_query = alias_query.where(aliases.c.recorded_by == recorded_by)
+        hiding_query = hiding_query.where(hidings.c.recorded_by == recorded_by)
+    if known_at is not None:
+        then = naive_utc(known_at)
+        claim_query = claim_query.where(claims.c.recorded_at <= then)
+        alias_query = alias_query.where(aliases.c.recorded_at <= then)
+        hiding_query = hiding_query.where(hidings.c.recorded_at <= then)
     for row in conn.execute(claim_query):
-        entries.append((row.position, {**event_dict(row), "rumour": row.label}))
+        entries.append((row.position, {**event_dict(row, known_at, conn), "rumour": row.label}))
+    for row in conn.execute(hiding_query):
+        entries.append(
+            (
+                row.position,
+                {
+                    "id": str(uuid.UUID(row.id)),
+                    "type": "hide" if row.hidden else "unhide",
+                    "rumour": row.label,
+                    "reason": row.reason,
+                    "recorded_by": row.recorded_by,
+                    "recorded_at": row.recorded_at.isoformat() + "Z",
+                },
+            )
+        )
     for row in conn.execute(alias_query):
         entries.append(
             (
@@ -315,7 +344,8 @@ def audit_log(
             )
         )
     trail = [entry for _position, entry in sorted(entries, key=lambda e: e[0])]
-    claims_only = with_amends(conn, [e for e in trail if e["type"] not in ("alias", "unalias")])
+    others = ("alias", "unalias", "hide", "unhide")
+    claims_only = with_amends(conn, [e for e in trail if e["type"] not in others])
     amends = {e["id"]: e["amends"] for e in claims_only}
     # Claims and retractions say what they amend (None: nothing); aliases have no such key.
     return [{**e, "amends": amends[e["id"]]} if e["id"] in amends else e for e in trail]

@@ -555,7 +555,7 @@ class Changed:
     rivals: set[str]
 
 
-WIDENING = {Rumour.Confirmed.TOPIC, Rumour.Retracted.TOPIC}
+WIDENING = {Rumour.Confirmed.TOPIC, Rumour.Retracted.TOPIC, Rumour.Restored.TOPIC}
 
 
 def _changed_rumours(app: RumourLedger, start: int, end: int) -> Changed | None:

@@ -20,7 +20,7 @@ from eventsourcing.utils import resolve_topic
 
 from rumour_ledger.ledger.aliases import Alias
 from rumour_ledger.ledger.application import DateAsISO
-from rumour_ledger.ledger.claims import move_label
+from rumour_ledger.ledger.claims import RESTORATION, move_label
 from rumour_ledger.ledger.domain import EVENT_BY_KIND, Rumour
 from rumour_ledger.ledger.errors import DamagedEvent, StoreError
 from rumour_ledger.ledger.names import name_key, optional_key
@@ -62,6 +62,7 @@ CLAIM_COLUMNS = (
     "reason",
 )
 AMENDMENT_COLUMNS = ("id", "amends", "position")
+HIDING_COLUMNS = ("id", "rumour_id", "hidden", "reason", "position", "recorded_by", "recorded_at")
 ALIAS_COLUMNS = (
     "id",
     "alias_id",
@@ -182,9 +183,16 @@ class Batch:
     recasts: list[tuple[str, str]] = field(default_factory=list)
     # (claim id, the id it amends, position) of each amendment's corrected claim.
     amendments: list[Row] = field(default_factory=list)
+    hidings: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.rumours) + len(self.claims) + len(self.aliases) + len(self.recasts)
+        return (
+            len(self.rumours)
+            + len(self.claims)
+            + len(self.aliases)
+            + len(self.recasts)
+            + len(self.hidings)
+        )
 
     def add(self, topic: str, state: State, originator: str, position: int) -> None:
         """Add the rows of one stored event: its topic, its state, its stream's id in hex."""
@@ -205,8 +213,32 @@ class Batch:
                     "retracted_at": moment_of(state["timestamp"]),
                 }
             )
+        elif topic == RESTORED:
+            self.claims.append(restoration_row(state, originator, position))
+            # In log order with the retractions: a claim retracted, restored and retracted
+            # again in one batch ends retracted.
+            self.retractions.append(
+                {
+                    "target": None,
+                    "restores": hex_of(state["restores"]),
+                    "retracted_by": hex_of(state["claim_id"]),
+                    "retracted_at": moment_of(state["timestamp"]),
+                }
+            )
         elif topic in ALIAS_TOPICS:
             self.aliases.append(alias_row(state, originator, position, topic))
+        elif topic in HIDING_TOPICS:
+            self.hidings.append(
+                (
+                    hex_of(state["event_id"]),
+                    originator,
+                    topic == HIDDEN,
+                    state["reason"],
+                    position,
+                    state["recorded_by"],
+                    moment_of(state["timestamp"]),
+                )
+            )
         elif topic == RECAST:
             self.recasts.append((originator, state["role"]))
         else:
@@ -225,9 +257,12 @@ class Batch:
 OPENED = Rumour.Opened.TOPIC
 RETRACTED = Rumour.Retracted.TOPIC
 RECAST = Rumour.Recast.TOPIC
+RESTORED = Rumour.Restored.TOPIC
+HIDDEN = Rumour.Hidden.TOPIC
+HIDING_TOPICS = {HIDDEN, Rumour.Unhidden.TOPIC}
 CLAIM_KINDS = {cls.TOPIC: kind.value for kind, cls in EVENT_BY_KIND.items()}
 ALIAS_TOPICS = {cls.TOPIC for cls in (Alias.Declared, Alias.Redeclared, Alias.Removed)}
-ROW_TOPICS = {OPENED, RETRACTED, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
+ROW_TOPICS = {OPENED, RETRACTED, RESTORED, *HIDING_TOPICS, RECAST, *CLAIM_KINDS, *ALIAS_TOPICS}
 
 
 @lru_cache(maxsize=64)
@@ -299,6 +334,29 @@ def retraction_row(state: State, rumour_id: str, position: int) -> Row:
         state["recorded_by"],
         moment_of(state["timestamp"]),
         hex_of(state["retracts"]),
+        state["reason"],
+    )
+
+
+def restoration_row(state: State, rumour_id: str, position: int) -> Row:
+    """A restoration: `retracts` holds the retraction it undoes; its day is its recording's."""
+    recorded_at = moment_of(state["timestamp"])
+    return (
+        hex_of(state["claim_id"]),
+        rumour_id,
+        position,
+        RESTORATION,
+        None,
+        None,
+        None,
+        None,
+        False,
+        recorded_at[:10],
+        None,
+        None,
+        state["recorded_by"],
+        recorded_at,
+        hex_of(state["restores"]),
         state["reason"],
     )
 

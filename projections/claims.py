@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from itertools import groupby
 from queue import Full, Queue
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from rumour_ledger.projections.claim_rows import (
     ALIAS_COLUMNS,
     AMENDMENT_COLUMNS,
     CLAIM_COLUMNS,
+    HIDING_COLUMNS,
     RUMOUR_COLUMNS,
     Batch,
     StateReader,
@@ -28,6 +30,7 @@ from rumour_ledger.projections.tables import (
     aliases,
     amendments,
     claims,
+    hidings,
     metadata,
     rumours,
     widen_positions,
@@ -45,7 +48,7 @@ Progress = Callable[[int, int], None]
 # indexes are built again).
 Stage = Callable[[str], None]
 T = TypeVar("T")
-MODEL_TABLES = (rumours, claims, aliases, amendments)
+MODEL_TABLES = (rumours, claims, aliases, amendments, hidings)
 
 
 def create_tables(engine: Engine, attempts: int = 5) -> None:
@@ -298,18 +301,17 @@ def _write_rows(conn: Connection, rows: Batch) -> None:
         bulk.insert_rows(conn, claims, CLAIM_COLUMNS, rows.claims)
     if rows.amendments:
         bulk.insert_rows(conn, amendments, AMENDMENT_COLUMNS, rows.amendments)
+    if rows.hidings:
+        bulk.insert_rows(conn, hidings, HIDING_COLUMNS, rows.hidings)
     if rows.aliases:
         _fill_alias_names(conn, rows.aliases)
         named = [tuple(row[c] for c in ALIAS_COLUMNS) for row in rows.aliases]
         bulk.insert_rows(conn, aliases, ALIAS_COLUMNS, named)
     if rows.retractions:
-        # Few (well under 1% of events), each marking a claim by its primary key.
-        marks = bulk.marks(conn.dialect, 3)
-        conn.exec_driver_sql(
-            f"UPDATE claims SET retracted_by = {marks[0]}, retracted_at = {marks[1]} "
-            f"WHERE id = {marks[2]}",
-            [(r["retracted_by"], r["retracted_at"], r["target"]) for r in rows.retractions],
-        )
+        # Few (well under 1% of events), each marking a claim by its primary key, in log
+        # order: runs of retractions, and of restorations, are written a run at a time.
+        for restoring, run in groupby(rows.retractions, key=lambda r: r["target"] is None):
+            _mark(conn, list(run), restoring)
     if rows.recasts:
         # Fewer still; in log order, so a rumour recast twice in one batch ends as the latest.
         marks = bulk.marks(conn.dialect, 2)
@@ -317,6 +319,29 @@ def _write_rows(conn: Connection, rows: Batch) -> None:
             f"UPDATE rumours SET role = {marks[0]} WHERE id = {marks[1]}",
             [(role, rumour_id) for rumour_id, role in rows.recasts],
         )
+
+
+def _mark(conn: Connection, run: list[dict[str, Any]], restoring: bool) -> None:
+    """Retractions mark their claim retracted; a restoration marks its retraction retracted
+    (by it) and its claim standing again, keeping when that claim was last retracted."""
+    marks = bulk.marks(conn.dialect, 3)
+    if not restoring:
+        conn.exec_driver_sql(
+            f"UPDATE claims SET retracted_by = {marks[0]}, retracted_at = {marks[1]} "
+            f"WHERE id = {marks[2]}",
+            [(r["retracted_by"], r["retracted_at"], r["target"]) for r in run],
+        )
+        return
+    conn.exec_driver_sql(
+        f"UPDATE claims SET retracted_by = NULL WHERE id = "
+        f"(SELECT retracts FROM claims WHERE id = {marks[0]})",
+        [(r["restores"],) for r in run],
+    )
+    conn.exec_driver_sql(
+        f"UPDATE claims SET retracted_by = {marks[0]}, retracted_at = {marks[1]} "
+        f"WHERE id = {marks[2]}",
+        [(r["retracted_by"], r["retracted_at"], r["restores"]) for r in run],
+    )
 
 
 def _fill_alias_names(conn: Connection, rows: list[dict[str, Any]]) -> None:

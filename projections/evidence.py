@@ -19,6 +19,7 @@ from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.likelihood import Evidence, Move, Resolution
+from rumour_ledger.projections.retracted import not_retracted_then
 from rumour_ledger.projections.tables import IN_LIST, chunked, claims, rumours
 
 CLAIM_KINDS = ("report", "denial", "confirmation")
@@ -78,10 +79,9 @@ def standing(moment: Moment) -> Any:
     their published day."""
     if moment.known_at is None:
         return claims.c.retracted_by.is_(None)
-    known_at = naive_utc(moment.known_at)
     return and_(
-        claims.c.recorded_at <= known_at,
-        or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > known_at),
+        claims.c.recorded_at <= naive_utc(moment.known_at),
+        not_retracted_then(moment.known_at),
     )
 
 

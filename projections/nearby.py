@@ -42,8 +42,8 @@ def move_likeness(move: Move, key: tuple[str, str | None, str | None]) -> float:
 
 
 def close_rumours(conn: Connection, move: Move, limit: int = LIMIT) -> list[str]:
-    """The labels of the stored rumours closest to this move (itself left out), closest
-    first: candidates whose subject is alike, then every part compared."""
+    """The labels of the stored rumours closest to this move (itself and hidden ones left
+    out), closest first: candidates whose subject is alike, then every part compared."""
     from rapidfuzz import fuzz, process
 
     subject = move.key[0]
@@ -61,10 +61,12 @@ def close_rumours(conn: Connection, move: Move, limit: int = LIMIT) -> list[str]
         .add_columns(rumours.c.label, rumours.c.position)
         .where(rumours.c.subject_key.in_(alike))
     ).all()
-    own = move.rumour_id.hex
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    left_out = {move.rumour_id.hex, *hidden_rumours(conn)}
     scored = []
     for row in rows:
-        if row.id == own:
+        if row.id in left_out:
             continue
         score = move_likeness(move, (row.subject_key, row.from_key, row.to_key))
         if score >= ALIKE:

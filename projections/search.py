@@ -19,12 +19,14 @@ from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claims import naive_utc
+from rumour_ledger.projections.retracted import is_claim, not_retracted_then
 from rumour_ledger.projections.tables import claims, rumours
 from rumour_ledger.projections.views import event_dict
 
-CLAIM_TYPES = ("report", "denial", "confirmation", "collapse", "retraction")
-# What a search finds unless told a type: the claims, not the retractions of them.
-SEARCHED = CLAIM_TYPES[:-1]
+CLAIM_TYPES = ("report", "denial", "confirmation", "collapse", "retraction", "restoration")
+# What a search finds unless told a type: the claims, not the retractions of them (nor
+# the restorations that undo those).
+SEARCHED = CLAIM_TYPES[:-2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +92,7 @@ def conditions(query: Query, names: Names) -> list[Any]:
 
 
 def _not_retracted(known_at: datetime | None) -> Any:
-    if known_at is None:
-        return claims.c.retracted_by.is_(None)
-    return or_(claims.c.retracted_by.is_(None), claims.c.retracted_at > naive_utc(known_at))
+    return not_retracted_then(known_at)
 
 
 def search(conn: Connection, query: Query) -> Iterator[dict[str, Any]]:
@@ -107,7 +107,7 @@ def search(conn: Connection, query: Query) -> Iterator[dict[str, Any]]:
         .limit(query.limit)
     )
     for row in conn.execute(statement):
-        entry = event_dict(row, query.known_at)
+        entry = event_dict(row, query.known_at, conn)
         yield {"rumour_id": str(uuid.UUID(row.rumour_id)), "rumour": row.label, **entry}
 
 
@@ -121,7 +121,7 @@ def ledger_summary(conn: Connection, known_at: datetime | None = None) -> dict[s
     )
     first, last = conn.execute(
         select(func.min(claims.c.published), func.max(claims.c.published)).where(
-            claims.c.kind != "retraction", *recorded
+            is_claim(), *recorded
         )
     ).one()
     names = names_in_force(conn, known_at)
@@ -152,14 +152,19 @@ def ledger_summary(conn: Connection, known_at: datetime | None = None) -> dict[s
 
 
 def entities(
-    conn: Connection, kind: AliasKind, known_at: datetime | None = None
+    conn: Connection,
+    kind: AliasKind,
+    known_at: datetime | None = None,
+    as_of: date | None = None,
 ) -> list[dict[str, Any]]:
     """Every club or person the ledger's live claims name (aliases merged), with its rumour
     and claim counts, most spoken of first; retracted claims are left out, as `list` leaves
-    them out."""
+    them out. As of a day, only claims published by then count."""
     names = names_in_force(conn, known_at)
     recorded = [] if known_at is None else [claims.c.recorded_at <= naive_utc(known_at)]
-    live = and_(claims.c.kind != "retraction", _not_retracted(known_at), *recorded)
+    if as_of is not None:
+        recorded.append(claims.c.published <= as_of)
+    live = and_(is_claim(), _not_retracted(known_at), *recorded)
     counts: dict[str, dict[str, Any]] = {}
 
     def add(key: str | None, shown: str | None, rumour: str, claims_n: int) -> None:

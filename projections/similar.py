@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.projections.aliases import names_in_force
 from rumour_ledger.projections.claims import naive_utc
+from rumour_ledger.projections.retracted import is_claim
 from rumour_ledger.projections.tables import claims
 
 # Below this a pair is not shown: fuzz.ratio of "sky sports" and "sky sport" is 95, of "sport"
@@ -94,7 +95,7 @@ def similar_sources(
     recorded = [] if known_at is None else [claims.c.recorded_at <= naive_utc(known_at)]
     statement = (
         select(claims.c.source_key, func.min(claims.c.source), func.count())
-        .where(claims.c.source_key.is_not(None), claims.c.kind != "retraction", *recorded)
+        .where(claims.c.source_key.is_not(None), is_claim(), *recorded)
         .group_by(claims.c.source_key)
     )
     counts: dict[str, int] = defaultdict(int)

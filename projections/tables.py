@@ -111,6 +111,21 @@ amendments = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+# Every hide and unhide of a rumour, so what was hidden can be read as of any recording
+# time. Made by create_all when a ledger from before hiding is next opened: none of its
+# events can be one, so it is right to start empty.
+hidings = Table(
+    "hidings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rumour_id", String(32), nullable=False),
+    Column("hidden", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
 # Every alias event, so the names in force can be read as of any recording time.
 aliases = Table(
     "aliases",
@@ -205,6 +220,14 @@ collapses_index = Index(
     sqlite_where=text("kind = 'collapse'"),
     postgresql_where=text("kind = 'collapse'"),
 )
+# A claim's retractions, for a question asked as known at a past time about a claim once
+# retracted and restored since (projections/retracted.py): a handful of rows, found by key.
+retractions_index = Index(
+    "ix_claims_retractions",
+    claims.c.retracts,
+    sqlite_where=text("kind = 'retraction'"),
+    postgresql_where=text("kind = 'retraction'"),
+)
 # Added after ledgers were first made (see claims.create_tables): a board cut to its top
 # moves reads only the recent ones, and the most origins any counts.
 standings_last_day_index = Index("ix_standings_last_day", standings.c.last_day)
@@ -214,6 +237,7 @@ standings_origins_index = Index("ix_standings_origins", standings.c.origins)
 ADDED_INDEXES = (
     confirmations_index,
     collapses_index,
+    retractions_index,
     standings_last_day_index,
     standings_origins_index,
 )

@@ -12,10 +12,12 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.claim_csv import CSV_COLUMNS
+from rumour_ledger.ledger.claims import RESTORATION
 from rumour_ledger.ledger.errors import AmbiguousRumour, UnknownEvent, UnknownRumour
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.aliases import Names, names_in_force
 from rumour_ledger.projections.claim_rows import naive_utc
+from rumour_ledger.projections.retracted import is_claim, retracted_ids, retracted_then
 from rumour_ledger.projections.tables import claims, rumours
 
 SHORT_ID = 8
@@ -53,9 +55,7 @@ def _ref(row: Any) -> RumourRef:
 
 def _retracted(known_at: datetime | None) -> Any:
     """The entry was retracted: now, or by the recording time known_at."""
-    if known_at is None:
-        return claims.c.retracted_by.is_not(None)
-    return and_(claims.c.retracted_by.is_not(None), claims.c.retracted_at <= naive_utc(known_at))
+    return retracted_then(known_at)
 
 
 def entry_window(as_of: date | None, known_at: datetime | None) -> list[Any]:
@@ -85,7 +85,7 @@ def rumour_list(
     from rumour_ledger.projections.evidence import Catalogue
 
     window = entry_window(as_of, known_at)
-    live_claim = and_(claims.c.kind != "retraction", ~_retracted(known_at))
+    live_claim = and_(is_claim(), ~_retracted(known_at))
     query = (
         select(
             rumours,
@@ -100,7 +100,10 @@ def rumour_list(
     )
     if window:
         query = query.having(func.count(claims.c.id) > 0)
-    rows = conn.execute(query).all()
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn, known_at)
+    rows = [row for row in conn.execute(query).all() if row.id not in hidden]
     moves = Catalogue(rows, names_in_force(conn, known_at)).moves.values()
     listed = []
     for move in moves:
@@ -138,7 +141,8 @@ def rumour_history(
         .where(claims.c.rumour_id.in_(move.ids), *entry_window(as_of, known_at))
         .order_by(claims.c.published, claims.c.position)
     )
-    return with_amends(conn, [event_dict(row, known_at) for row in conn.execute(query)])
+    rows = conn.execute(query).all()
+    return with_amends(conn, [event_dict(row, known_at, conn) for row in rows])
 
 
 def with_amends(conn: Connection, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,12 +162,20 @@ def _dashed(hex_id: str | None) -> str | None:
     return None if hex_id is None else str(uuid.UUID(hex_id))
 
 
-def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
+def event_dict(
+    row: Any, known_at: datetime | None = None, conn: Connection | None = None
+) -> dict[str, Any]:
     """One stored entry as plain data, in the interchange format's words; retracted as the
-    ledger held it at known_at, when given."""
-    retracted = row.retracted_by is not None and (
-        known_at is None or row.retracted_at <= naive_utc(known_at)
-    )
+    ledger held it at known_at, when given (asking conn, for an entry ever retracted: it
+    may have been restored since)."""
+    if known_at is not None and conn is not None and row.retracted_at is not None:
+        retracted = row.id in retracted_ids(conn, [row], known_at)
+    else:
+        retracted = row.retracted_by is not None and (
+            known_at is None or row.retracted_at <= naive_utc(known_at)
+        )
+    restoration = row.kind == RESTORATION
+    withdrawn = str(uuid.UUID(row.retracts)) if row.retracts else None
     return {
         "id": str(uuid.UUID(row.id)),
         "type": row.kind,
@@ -175,11 +187,37 @@ def event_dict(row: Any, known_at: datetime | None = None) -> dict[str, Any]:
         "url": row.url,
         "recorded_by": row.recorded_by,
         "recorded_at": _iso(row.recorded_at),
-        "retracts": str(uuid.UUID(row.retracts)) if row.retracts else None,
+        "retracts": None if restoration else withdrawn,
+        "restores": withdrawn if restoration else None,
         "reason": row.reason,
         "retracted": retracted,
-        "retracted_by": str(uuid.UUID(row.retracted_by)) if retracted else None,
+        # As the ledger stood then: the retraction standing at known_at, not one since.
+        "retracted_by": _retraction_then(conn, row, known_at) if retracted else None,
     }
+
+
+def _retraction_then(conn: Connection | None, row: Any, known_at: datetime | None) -> str | None:
+    """The id of the retraction standing against this entry at known_at."""
+    if row.retracted_by is not None and (
+        known_at is None or conn is None or row.retracted_at <= naive_utc(known_at)
+    ):
+        return str(uuid.UUID(row.retracted_by))
+    if conn is None or known_at is None:
+        return None
+    then = naive_utc(known_at)
+    query = (
+        select(claims.c.id)
+        .where(
+            claims.c.kind == "retraction",
+            claims.c.retracts == row.id,
+            claims.c.recorded_at <= then,
+            or_(claims.c.retracted_at.is_(None), claims.c.retracted_at > then),
+        )
+        .order_by(claims.c.position.desc())
+        .limit(1)
+    )
+    found = conn.execute(query).scalar()
+    return None if found is None else str(uuid.UUID(found))
 
 
 def with_dashed_ids(explained: dict[str, Any]) -> dict[str, Any]:
@@ -223,12 +261,21 @@ def find_rumour(conn: Connection, query: str) -> RumourRef:
             conn, text, names, exact=False
         )
     if len(found) > 1:
-        found = _from_nowhere(found, text) or found
+        found = _from_nowhere(found, text) or _shown(conn, found) or found
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         raise AmbiguousRumour(query, [r.label for r in found])
     raise UnknownRumour(query, suggest(conn, text))
+
+
+def _shown(conn: Connection, found: list[RumourRef]) -> list[RumourRef]:
+    """Of several rumours a text matches, those not hidden (a hidden one is still named by
+    its id or its very label, as `unhide` must name it)."""
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn)
+    return [ref for ref in found if ref.id not in hidden]
 
 
 def _from_nowhere(found: list[RumourRef], text: str) -> list[RumourRef]:
@@ -304,7 +351,11 @@ def suggest(conn: Connection, text: str, limit: int = 3) -> list[str]:
     """The closest known rumour labels and subjects, accent- and case-insensitive."""
     from rapidfuzz import fuzz, process, utils
 
-    labels = [row.label for row in conn.execute(select(rumours.c.label))]
+    from rumour_ledger.projections.hidden import hidden_rumours
+
+    hidden = hidden_rumours(conn)
+    rows = conn.execute(select(rumours.c.id, rumours.c.label))
+    labels = [row.label for row in rows if row.id not in hidden]
     matches = process.extract(
         name_key(text),
         {label: name_key(label) for label in labels},
@@ -358,6 +409,15 @@ def find_event_id(conn: Connection, text: str) -> uuid.UUID:
     return uuid.UUID(rows[0].id)
 
 
+def retracted_claim(conn: Connection, retraction_id: uuid.UUID) -> uuid.UUID | None:
+    """The claim a retraction withdraws; None if the id is no retraction's."""
+    query = select(claims.c.retracts).where(
+        claims.c.id == retraction_id.hex, claims.c.kind == "retraction"
+    )
+    found = conn.execute(query).scalar()
+    return None if found is None else uuid.UUID(found)
+
+
 def claim_table(
     conn: Connection,
     known_at: datetime | None = None,
@@ -371,11 +431,11 @@ def claim_table(
     query = (
         select(claims, rumours.c.subject, rumours.c.from_club, rumours.c.to_club, rumours.c.role)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
-        .where(claims.c.kind != "retraction", *recorded)
+        .where(is_claim(), *recorded)
         .order_by(claims.c.position)
     )
     for row in conn.execute(query):
-        event = event_dict(row, known_at)
+        event = event_dict(row, known_at, conn)
         event["official"] = "true" if event["official"] else "false"
         event["retracted"] = "true" if event["retracted"] else "false"
         yield {

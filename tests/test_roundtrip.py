@@ -10,6 +10,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.ledger.interchange import dump_line, read_entries
 from rumour_ledger.ledger.names import name_key
 
@@ -113,13 +114,15 @@ ALIASES = [
 @st.composite
 def histories(draw):
     """A ledger's history as separate imports of a line or three: rumours interleaved in the
-    log, retractions of claims recorded earlier, aliases declared and withdrawn, rumours
-    recast, claims amended."""
+    log, retractions of claims recorded earlier and restorations undoing them, aliases
+    declared and withdrawn, rumours recast, claims amended."""
     steps = []
     for _ in range(draw(st.integers(min_value=2, max_value=8))):
         batch = draw(st.lists(claims(), min_size=1, max_size=3))
         extra = draw(
-            st.sampled_from(["none", "retraction", "alias", "unalias", "recast", "amendment"])
+            st.sampled_from(
+                ["none", "retraction", "restoration", "alias", "unalias", "recast", "amendment"]
+            )
         )
         steps.append((batch, extra, draw(st.integers(min_value=0, max_value=99))))
     return steps
@@ -128,16 +131,22 @@ def histories(draw):
 def play(ledger, steps) -> None:
     """Imports each step on its own, as a desk would over days."""
     in_force: set[int] = set()
-    for batch, extra, pick in steps:
+    for step, (batch, extra, pick) in enumerate(steps):
+        # A reason of its own: a claim retracted, restored and retracted again for the
+        # same reason would name the retraction already undone.
+        reason = f"wrong {step}"
         lines = [json.dumps(obj, ensure_ascii=False) for obj in batch]
         standing = [
             line["id"]
             for line in ledger.app.export_entries()
             if line["type"] in ("report", "denial", "confirmation")
         ]
-        retracted = {
-            line["retracts"] for line in ledger.app.export_entries() if line["type"] == "retraction"
-        }
+        entries = list(ledger.app.export_entries())
+        undone = {line["restores"] for line in entries if line["type"] == "restoration"}
+        retractions = [
+            line for line in entries if line["type"] == "retraction" and line["id"] not in undone
+        ]
+        retracted = {line["retracts"] for line in retractions}
         standing = [claim_id for claim_id in standing if claim_id not in retracted]
         if extra == "recast":
             # The first line's rumour, recast to some role (its own role: a no-op).
@@ -147,7 +156,10 @@ def play(ledger, steps) -> None:
             lines.append(json.dumps(recast, ensure_ascii=False))
         elif extra == "retraction" and standing:
             target = standing[pick % len(standing)]
-            lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": "wrong"}))
+            lines.append(json.dumps({"type": "retraction", "retracts": target, "reason": reason}))
+        elif extra == "restoration" and retractions:
+            target = retractions[pick % len(retractions)]["id"]
+            lines.append(json.dumps({"type": "restoration", "restores": target, "reason": "right"}))
         elif extra in ("alias", "unalias"):
             which = pick % len(ALIASES)
             kind, name, canonical = ALIASES[which]
@@ -165,8 +177,12 @@ def play(ledger, steps) -> None:
             changes = {"date": "2013-01-0" + str(1 + pick % 9)}
             if pick % 2:
                 changes["to"] = "Amended United"  # onto another rumour, maybe a new one
-            amendment = ledger.app.make_amendment(target, changes, "wrong", ledger.app.today)
-            ledger.app.amend(amendment)
+            try:
+                amendment = ledger.app.make_amendment(target, changes, reason, ledger.app.today)
+            except InvalidClaim:
+                amendment = None  # a correction already on that day: nothing to change
+            if amendment is not None:
+                ledger.app.amend(amendment)
         ledger.catch_up()
 
 
