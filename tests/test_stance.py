@@ -13,6 +13,7 @@ from test_board import DEFAULTS, LAWS, START, load
 
 from rumour_ledger.projections import records as track
 from rumour_ledger.projections import stance
+from rumour_ledger.projections.audit import league, source_audit
 from rumour_ledger.projections.board import Moment, explain_rumour, weigh
 from rumour_ledger.projections.likelihood import DENIAL, REPORT, Settings, logit, weight_of
 from rumour_ledger.projections.reliability import learned_on
@@ -140,6 +141,17 @@ def test_per_stance_records_in_the_read_model_are_the_pure_rules(open_fresh, lin
                 expected.denial_mean,
             )
             # `why` weighs each origin by the record of its stance, and says how thin it is.
+            # The league of sources and one source's audit say the same.
+            for row in league(conn, Moment(day), DEFAULTS):
+                key = row["source"].lower()
+                if row["learned"]:
+                    assert row["report_reliability"] == expected.reliability_for(key)
+                    assert row["denial_reliability"] == expected.reliability_for(key, DENIAL)
+                    assert row["thin"] == (row["scored"] < stance.THIN_RECORD)
+                audited = source_audit(conn, row["source"], Moment(day), DEFAULTS)
+                record = audited["track_record"]
+                assert record["report_reliability"] == expected.reliability_for(key)
+                assert record["denial_reliability"] == expected.reliability_for(key, DENIAL)
             ref = find_rumour(conn, "Player 0 -> Club 0")
             explained = explain_rumour(conn, ref, Moment(day), DEFAULTS)
             for part in explained.contributions:
