@@ -90,6 +90,7 @@ def import_(
                 file=name,
                 dry_run=dry_run,
                 stage=None if phases is None else phases.stage,
+                again=_again(ledger, file, name, fmt, now),
             )
             _catch_up(ledger, phases)
     finally:
@@ -115,6 +116,23 @@ def _entries(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore
     from rumour_ledger.ledger.interchange import read_entries
 
     return read_entries(file, name, today=ledger.app.today, now=now)
+
+
+def _again(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore[no-untyped-def]
+    """A file's entries read again from its start, for an import whose checks went stale:
+    cheaper than keeping every entry aside. None for a stream (stdin, a pipe)."""
+    try:
+        seekable = file.seekable()
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if not seekable:
+        return None
+
+    def again():  # type: ignore[no-untyped-def]
+        file.seek(0)
+        return _entries(ledger, file, name, fmt, now)
+
+    return again
 
 
 def _catch_up(ledger, phases, first: str | None = None) -> None:  # type: ignore[no-untyped-def]

@@ -453,6 +453,7 @@ class RumourLedger(Application):
         dry_run: bool = False,
         lean: bool = True,
         stage: Callable[[str], None] | None = None,
+        again: Callable[[], Iterable[Entry]] | None = None,
     ) -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
 
@@ -463,7 +464,9 @@ class RumourLedger(Application):
         insert, in batches, in that one transaction. If it did, the rows are thrown away and
         the spooled entries imported by the locked path, checked again against what is
         stored now. A file that fails its checks never takes the lock. `stage`, if given,
-        is told the name of each phase after the parsing as it begins.
+        is told the name of each phase after the parsing as it begins. `again`, if given,
+        reads the same entries anew (a file read again from its start): the fallback
+        takes them from it, so the entries are not kept in the spool.
 
         Not lean, and for a dry run: the locked path (`_import_locked`), which holds the
         lock while it parses, and for a dry run rolls the transaction back at the end.
@@ -479,10 +482,14 @@ class RumourLedger(Application):
             return Imported(added=added, skipped=len(listed) - added)
         if dry_run or not lean:
             return self._import_locked(entries, file, dry_run=dry_run)
-        return self._import_lean(entries, file, stage or (lambda _name: None))
+        return self._import_lean(entries, file, stage or (lambda _name: None), again)
 
     def _import_lean(
-        self, entries: Iterable[Entry], file: str, stage: Callable[[str], None]
+        self,
+        entries: Iterable[Entry],
+        file: str,
+        stage: Callable[[str], None],
+        again: Callable[[], Iterable[Entry]] | None,
     ) -> Imported:
         assert isinstance(self.recorder, BulkRecorder)
         now = self.clock()
@@ -491,7 +498,7 @@ class RumourLedger(Application):
             # Read before any check: whatever is stored after it makes the checks stale.
             mark = self.recorder.max_notification_id() or 0
             try:
-                run = self._spool_entries(stream, file, now, spool)
+                run = self._spool_entries(stream, file, now, spool, keep=again is None)
                 stage(WRITING_STAGE)
                 with self.recorder.bulk() as session:
                     if session.last_notification_id() != mark:
@@ -503,7 +510,8 @@ class RumourLedger(Application):
                 # go down the locked path, checked against what is stored now.
                 stage(FALLBACK_STAGE)
                 self.fallbacks += 1
-                return self._import_locked(chain(spool.entries(), stream), file, now=now)
+                replay = chain(spool.entries(), stream) if again is None else again()
+                return self._import_locked(replay, file, now=now)
             except IntegrityError:
                 raise LedgerError(
                     "another writer changed the ledger during the import: nothing was stored"
@@ -513,10 +521,11 @@ class RumourLedger(Application):
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _spool_entries(
-        self, stream: Iterator[Entry], file: str, now: datetime, spool: Spool
+        self, stream: Iterator[Entry], file: str, now: datetime, spool: Spool, *, keep: bool
     ) -> ImportRun:
         """Apply every entry as the locked path does, a chunk at a time, with the events
-        encoded by the library's own mapper into the spool instead of the ledger."""
+        encoded by the library's own mapper into the spool instead of the ledger; and,
+        with keep, the entries themselves (for a fallback with no other way to read them)."""
         assert isinstance(self.recorder, BulkRecorder)
         run = ImportRun(file=file, now=now)
         chunk = list(islice(stream, IMPORT_CHUNK))
@@ -524,7 +533,8 @@ class RumourLedger(Application):
         session = _UnlockedStreams(self.recorder)
         with self.recorder.spooling(spool), _frozen_survivors() as settle:
             while chunk:
-                spool.write_entries(chunk)
+                if keep:
+                    spool.write_entries(chunk)
                 self._import_chunk(chunk, run, session)
                 settle()
                 chunk = list(islice(stream, IMPORT_CHUNK))

@@ -17,7 +17,7 @@ import pickle
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,10 +27,18 @@ from eventsourcing.persistence import StoredEvent
 # Bound parameters per existence query: far below SQLite's limit on every version.
 IDS_PER_QUERY = 500
 
+# SQLite's page cache for the spool, in KiB: its stream index stays in memory at 1M rows.
+CACHE_KIB = 32_768
+
 _SCHEMA = (
+    # The order of the rows is their rowid. Streams are looked up by id only (a stream's
+    # spooled rows are few): a plain index is cheaper to keep than a unique one.
     "CREATE TABLE events (originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
-    "topic TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (originator_id, originator_version))",
-    "CREATE TABLE entries (entry BLOB NOT NULL)",
+    "topic TEXT NOT NULL, state BLOB NOT NULL)",
+    "CREATE INDEX events_by_stream ON events (originator_id)",
+    # One row a chunk: pickling a chunk's entries at once is no dearer than one by one, and
+    # one row costs less to write than thousands.
+    "CREATE TABLE entries (chunk BLOB NOT NULL)",
 )
 
 
@@ -45,6 +53,7 @@ class Spool:
         # Nothing here outlives the process: no journal, no syncing to disk.
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         for statement in _SCHEMA:
             self.conn.execute(statement)
         self.rows = 0
@@ -77,10 +86,11 @@ class Spool:
         )
         self.rows += len(stored_events)
 
-    def write_entries(self, entries: Iterable[Any]) -> None:
-        self.conn.executemany(
+    def write_entries(self, entries: Sequence[Any]) -> None:
+        """Keep a chunk of entries, after those kept already."""
+        self.conn.execute(
             "INSERT INTO entries VALUES (?)",
-            [(pickle.dumps(entry, pickle.HIGHEST_PROTOCOL),) for entry in entries],
+            (pickle.dumps(list(entries), pickle.HIGHEST_PROTOCOL),),
         )
 
     def select_events(self, originator_id: uuid.UUID | str) -> list[StoredEvent]:
@@ -124,8 +134,8 @@ class Spool:
 
     def entries(self) -> Iterator[Any]:
         """Every entry kept, in the order written (for the locked path to apply again)."""
-        for (blob,) in self.conn.execute("SELECT entry FROM entries ORDER BY rowid"):
-            yield pickle.loads(blob)
+        for (blob,) in self.conn.execute("SELECT chunk FROM entries ORDER BY rowid"):
+            yield from pickle.loads(blob)
 
 
 def _hex(originator_id: uuid.UUID | str) -> str:

@@ -261,9 +261,10 @@ def test_the_cli_import_of_a_bad_file_is_one_line_and_stores_nothing(tmp_path):
 # A writer while the lines are parsed ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("read_again", [False, True], ids=["entries spooled", "file read again"])
 @pytest.mark.parametrize("same_claim", [True, False], ids=["a claim of the file", "another"])
 def test_a_writer_during_the_parsing_is_not_held_up_and_the_import_checks_again(
-    location, monkeypatch, same_claim
+    location, monkeypatch, same_claim, read_again
 ):
     monkeypatch.setenv("RUMOUR_LOCK_TIMEOUT", "2")
     steps = [("claim", "report", i % 3, i % 3, i % 3, i % 28 + 1, False, True) for i in range(9)]
@@ -307,8 +308,17 @@ def test_a_writer_during_the_parsing_is_not_held_up_and_the_import_checks_again(
                     writer.join(timeout=30)
                 yield entry
 
+        def from_the_start() -> Any:
+            data = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8"))
+            return read_entries(data, "f.jsonl", today=today, now=ledger.app.clock())
+
         with chunked(2, 1):
-            result = ledger.app.import_entries(slow_lines(), file="f.jsonl", stage=stages.append)
+            result = ledger.app.import_entries(
+                slow_lines(),
+                file="f.jsonl",
+                stage=stages.append,
+                again=from_the_start if read_again else None,
+            )
         assert "error" not in written, written["error"]
         assert written["added"] is True
         assert written["seconds"] < 2
