@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -294,6 +295,77 @@ class Child:
         proc.returncode = -9
 
 
+class LockProbe:
+    """Another writer, tried every PROBE_EVERY seconds while an import runs: it asks for the
+    ledger's write lock without waiting (SQLite BEGIN IMMEDIATE with no busy timeout;
+    PostgreSQL the events table's EXCLUSIVE lock with NOWAIT) and lets it go at once. The
+    longest run of refusals is how long any other writer would have waited: the time the
+    import held the lock, to within two probe intervals."""
+
+    PROBE_EVERY = 0.05
+
+    def __init__(self, attempt: Callable[[], bool]) -> None:
+        self.attempt = attempt
+        self.stop = threading.Event()
+        self.refused_since: float | None = None
+        self.longest = 0.0
+        self.refusals = 0
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> LockProbe:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _watch(self) -> None:
+        while not self.stop.wait(self.PROBE_EVERY):
+            now = time.perf_counter()
+            if self.attempt():
+                self.refused_since = None
+                continue
+            self.refusals += 1
+            if self.refused_since is None:
+                self.refused_since = now
+            self.longest = max(self.longest, now - self.refused_since + self.PROBE_EVERY)
+
+
+def sqlite_lock_free(path: str) -> Callable[[], bool]:
+    def attempt() -> bool:
+        if not Path(path).exists():
+            return True
+        conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            conn.close()
+
+    return attempt
+
+
+def postgres_lock_free(connect: Callable[[], Any], schema: str) -> Callable[[], bool]:
+    import psycopg
+
+    def attempt() -> bool:
+        try:
+            with connect() as conn:
+                conn.execute(f'LOCK TABLE "{schema}".rumour_events IN EXCLUSIVE MODE NOWAIT')
+                conn.rollback()
+            return True
+        except psycopg.errors.LockNotAvailable:
+            return False
+        except psycopg.Error:
+            return True  # no table yet: nothing to hold
+
+    return attempt
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -343,7 +415,9 @@ class Bench:
         hangs: list[dict[str, str]] = []
         while True:
             try:
-                measured = child.run()
+                with LockProbe(self.lock_free(db)) as probe:
+                    measured = child.run()
+                measured["lock_held_s"] = probe.longest
                 break
             except Stalled as stalled:
                 log(f"  {stalled}; stack:\n{stalled.stack}")
@@ -353,6 +427,13 @@ class Bench:
         timing = json.loads(result.read_text())
         result.unlink()
         return {**measured, **timing, "hangs": hangs}
+
+    def lock_free(self, db: str) -> Callable[[], bool]:
+        """Whether another writer could take the ledger's write lock right now."""
+        if "://" not in db:
+            return sqlite_lock_free(db)
+        schema = db.rsplit("schema=", 1)[1]
+        return postgres_lock_free(lambda: self.pg_connect(self.args.postgres), schema)
 
     def cli(self, *command: str) -> dict[str, Any]:
         return Child([self.rumour, *command], self.env, self.args.timeout).run()
@@ -415,6 +496,7 @@ class Bench:
                 "wall_s": [r["wall_s"] for r in runs],
                 "startup_s": [r["startup_s"] for r in runs],
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                "lock_held_s": [r["lock_held_s"] for r in runs],
             }
             out["ledger"] = self.describe_ledger(store, db)
             stored = out["ledger"]["stored_events"]
@@ -433,6 +515,8 @@ class Bench:
                 "rows_per_s": stored / median(raw),
             }
             out["import_ratio"] = out["import"]["events_per_s"] / out["raw_insert"]["events_per_s"]
+            if self.args.only_import:
+                return out
 
             runs = []
             for i in range(repeats):
@@ -967,6 +1051,16 @@ def rows_for(store: str) -> list[tuple[str, Cell, str | None, Value]]:
             lambda r: None,
         ),
         (
+            "  import: longest wait of another writer",
+            lambda r: (
+                None
+                if not get(r, "import", "lock_held_s")
+                else f"{max(r['import']['lock_held_s']):,.1f} s"
+            ),
+            None,
+            lambda r: None,
+        ),
+        (
             "  import peak RSS",
             lambda r: None if "import" not in r else f"{r['import']['peak_rss_mb']:,.0f} MB",
             "peak_mb",
@@ -1229,6 +1323,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "with --json, write the merged results there)",
     )
     parser.add_argument("--keep", action="store_true", help="keep generated files and ledgers")
+    parser.add_argument(
+        "--only-import",
+        action="store_true",
+        help="measure only the import and its raw baseline (and the CLI start), not the rest",
+    )
     parser.add_argument(
         "--profile",
         type=Path,

@@ -71,17 +71,27 @@ def import_(
         with opened as ledger:
             now = datetime.now(UTC)
             # Retractions and aliases may name what is already in the ledger: the import asks
-            # the read models while it holds the write lock, so they are caught up first.
+            # the read models as it checks the lines, so they are caught up first.
             _catch_up(ledger, phases, "before the import")
             entries = _entries(ledger, file, name, fmt, now)
-            if phases is not None:
-                # Lines are read, checked and written a chunk at a time, so one phase counts
-                # them all; the commit follows the last.
+            if phases is not None and dry_run:
+                # A dry run parses under the lock: lines are read, checked and written a
+                # chunk at a time, so one phase counts them all; the rollback follows.
                 entries = phases.counted(
                     entries, "reading, checking and writing lines", then="committing the import"
                 )
+            elif phases is not None:
+                # Every line is read, checked and encoded before the write lock is taken;
+                # the import then names its next phase (writing, or checking again).
+                entries = phases.counted(entries, "reading, checking and encoding lines")
             # streamed, line by line
-            result = ledger.app.import_entries(entries, file=name, dry_run=dry_run)
+            result = ledger.app.import_entries(
+                entries,
+                file=name,
+                dry_run=dry_run,
+                stage=None if phases is None else phases.stage,
+                again=_again(ledger, file, name, fmt, now),
+            )
             _catch_up(ledger, phases)
     finally:
         if phases is not None:
@@ -106,6 +116,23 @@ def _entries(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore
     from rumour_ledger.ledger.interchange import read_entries
 
     return read_entries(file, name, today=ledger.app.today, now=now)
+
+
+def _again(ledger, file: IO[bytes], name: str, fmt: str, now):  # type: ignore[no-untyped-def]
+    """A file's entries read again from its start, for an import whose checks went stale:
+    cheaper than keeping every entry aside. None for a stream (stdin, a pipe)."""
+    try:
+        seekable = file.seekable()
+    except (AttributeError, ValueError, OSError):
+        seekable = False
+    if not seekable:
+        return None
+
+    def again():  # type: ignore[no-untyped-def]
+        file.seek(0)
+        return _entries(ledger, file, name, fmt, now)
+
+    return again
 
 
 def _catch_up(ledger, phases, first: str | None = None) -> None:  # type: ignore[no-untyped-def]

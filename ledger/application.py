@@ -6,11 +6,11 @@ import gc
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, ClassVar, Protocol
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
@@ -31,7 +31,7 @@ from rumour_ledger.ledger.aliases import (
     AliasRemoval,
     check_no_cycle,
 )
-from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession
+from rumour_ledger.ledger.bulk import BulkRecorder, BulkSession, LedgerMoved
 from rumour_ledger.ledger.claims import (
     RESTORATION,
     Amendment,
@@ -58,6 +58,7 @@ from rumour_ledger.ledger.errors import (
     UnknownName,
 )
 from rumour_ledger.ledger.names import name_key
+from rumour_ledger.ledger.spool import Spool
 from rumour_ledger.ledger.whereabouts import Whereabouts
 
 Clock = Callable[[], datetime]
@@ -85,6 +86,25 @@ AGGREGATES_KEPT = 20_000
 
 class _RolledBack(Exception):
     """Raised inside a dry run's import transaction, so that it rolls back."""
+
+
+# The phases of a lean import after its lines are read, checked and encoded.
+WRITING_STAGE = "writing the events"
+FALLBACK_STAGE = "the ledger changed meanwhile: checking the lines again under its lock"
+
+
+class _UnlockedStreams:
+    """A lean import's answer to which streams exist, with no transaction held: the
+    recorder's stored streams and those its spool opens."""
+
+    def __init__(self, recorder: BulkRecorder) -> None:
+        self.recorder = recorder
+
+    def existing(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        return self.recorder.existing_streams(ids)
+
+    def last_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
 
 
 class Where(Protocol):
@@ -250,6 +270,8 @@ class RumourLedger(Application):
         self.locate = locate or (lambda _id: None)
         self.holders = holders or (lambda _ids: {})
         self.aliases = aliases or (lambda _kind: {})
+        # Lean imports that found the ledger changed under the lock and checked again.
+        self.fallbacks = 0
 
     def construct_repository(self) -> Repository:
         """The library's repository, told of no snapshot store: aggregates are always
@@ -424,9 +446,109 @@ class RumourLedger(Application):
         return bool(self._append([Entry(recasting, recorded_by=recorded_by)]))
 
     def import_entries(
-        self, entries: Iterable[Entry], file: str = "-", *, dry_run: bool = False
+        self,
+        entries: Iterable[Entry],
+        file: str = "-",
+        *,
+        dry_run: bool = False,
+        lean: bool = True,
+        stage: Callable[[str], None] | None = None,
+        again: Callable[[], Iterable[Entry]] | None = None,
     ) -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
+
+        Lean (the default): every line is read, checked, applied and encoded into stored
+        events before the write lock is taken, the rows kept in a spool on disk
+        (ledger/spool.py). Then, under the lock, one query asks whether the ledger changed
+        since the checks began; if not, the spooled rows go in through the recorder's own
+        insert, in batches, in that one transaction. If it did, the rows are thrown away and
+        the spooled entries imported by the locked path, checked again against what is
+        stored now. A file that fails its checks never takes the lock. `stage`, if given,
+        is told the name of each phase after the parsing as it begins. `again`, if given,
+        reads the same entries anew (a file read again from its start): the fallback
+        takes them from it, so the entries are not kept in the spool.
+
+        Not lean, and for a dry run: the locked path (`_import_locked`), which holds the
+        lock while it parses, and for a dry run rolls the transaction back at the end.
+        """
+        if not isinstance(self.recorder, BulkRecorder):
+            listed = list(entries)
+            held = self.holders([e.id for e in listed if not isinstance(e.item, StreamEntry)])
+            known = {k.int: v for k, v in held.items()}
+            if dry_run:
+                added = self.rehearse(listed, known, file=file)
+            else:
+                added = self._append(listed, known, file=file)
+            return Imported(added=added, skipped=len(listed) - added)
+        if dry_run or not lean:
+            return self._import_locked(entries, file, dry_run=dry_run)
+        return self._import_lean(entries, file, stage or (lambda _name: None), again)
+
+    def _import_lean(
+        self,
+        entries: Iterable[Entry],
+        file: str,
+        stage: Callable[[str], None],
+        again: Callable[[], Iterable[Entry]] | None,
+    ) -> Imported:
+        assert isinstance(self.recorder, BulkRecorder)
+        now = self.clock()
+        stream = iter(entries)
+        with Spool() as spool:
+            # Read before any check: whatever is stored after it makes the checks stale.
+            mark = self.recorder.max_notification_id() or 0
+            try:
+                run = self._spool_entries(stream, file, now, spool, keep=again is None)
+                stage(WRITING_STAGE)
+                with self.recorder.bulk() as session:
+                    if session.last_notification_id() != mark:
+                        raise LedgerMoved("events were stored since the checks began")
+                    for batch in spool.batches(IMPORT_CHUNK):
+                        self.recorder.insert_events(batch)
+            except LedgerMoved:
+                # Nothing was written: the spooled entries, then the lines not read yet,
+                # go down the locked path, checked against what is stored now.
+                stage(FALLBACK_STAGE)
+                self.fallbacks += 1
+                replay = chain(spool.entries(), stream) if again is None else again()
+                return self._import_locked(replay, file, now=now)
+            except IntegrityError:
+                raise LedgerError(
+                    "another writer changed the ledger during the import: nothing was stored"
+                ) from None
+            except PersistenceError as error:
+                raise write_error(error) from None
+        return Imported(added=run.added, skipped=run.seen - run.added)
+
+    def _spool_entries(
+        self, stream: Iterator[Entry], file: str, now: datetime, spool: Spool, *, keep: bool
+    ) -> ImportRun:
+        """Apply every entry as the locked path does, a chunk at a time, with the events
+        encoded by the library's own mapper into the spool instead of the ledger; and,
+        with keep, the entries themselves (for a fallback with no other way to read them)."""
+        assert isinstance(self.recorder, BulkRecorder)
+        run = ImportRun(file=file, now=now)
+        chunk = list(islice(stream, IMPORT_CHUNK))
+        self._ask_read_models(chunk, run)
+        session = _UnlockedStreams(self.recorder)
+        with self.recorder.spooling(spool), _frozen_survivors() as settle:
+            while chunk:
+                if keep:
+                    spool.write_entries(chunk)
+                self._import_chunk(chunk, run, session)
+                settle()
+                chunk = list(islice(stream, IMPORT_CHUNK))
+        return run
+
+    def _import_locked(
+        self,
+        entries: Iterable[Entry],
+        file: str,
+        *,
+        dry_run: bool = False,
+        now: datetime | None = None,
+    ) -> Imported:
+        """The import that parses under the lock.
 
         Streamed: a chunk of entries at a time is applied and written inside that one
         transaction, which holds the ledger's write lock from its start. Questions to the
@@ -439,16 +561,8 @@ class RumourLedger(Application):
         With dry_run, everything is read, checked and written just the same, and the one
         transaction is then rolled back: the counts say what the import would add.
         """
-        if not isinstance(self.recorder, BulkRecorder):
-            listed = list(entries)
-            held = self.holders([e.id for e in listed if not isinstance(e.item, StreamEntry)])
-            known = {k.int: v for k, v in held.items()}
-            if dry_run:
-                added = self.rehearse(listed, known, file=file)
-            else:
-                added = self._append(listed, known, file=file)
-            return Imported(added=added, skipped=len(listed) - added)
-        run = ImportRun(file=file, now=self.clock())
+        assert isinstance(self.recorder, BulkRecorder)
+        run = ImportRun(file=file, now=now or self.clock())
         stream = iter(entries)
         chunk = list(islice(stream, IMPORT_CHUNK))
         self._ask_read_models(chunk, run)

@@ -1,6 +1,6 @@
 """eventsourcing's PostgreSQL recorders, made usable by a writer role that may only INSERT.
 
-Three changes to the built-in recorders, nothing else:
+Four changes to the built-in recorders, nothing else:
 
 - Opening skips the library's DDL (CREATE TABLE/TYPE/INDEX/FUNCTION) when every object it
   would create already exists: one catalogue query instead of six statements, and a role
@@ -12,6 +12,8 @@ Three changes to the built-in recorders, nothing else:
 - Events are inserted in a plain transaction rather than in psycopg's pipeline mode, which
   deadlocks now and then on very large batches (an import of 20,000 lines hung 1 run in 3:
   client waiting in Pipeline.sync, server in ClientRead; psycopg issue 685 is of the kind).
+- While a lean import parses (ledger/spool.py), `insert_events` and `select_events` of its
+  thread go to its spool (ledger/bulk.py), with no transaction of the ledger's held.
 - `bulk()` (ledger/bulk.py): one transaction that takes the write lock first, into which every
   `insert_events` of the importing thread writes, a COPY per chunk (one statement for a whole
   large import would pass PostgreSQL's 1 GB message limit, and building the library's array
@@ -41,7 +43,7 @@ from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from rumour_ledger.ledger.bulk import BulkSession, SessionRouting
+from rumour_ledger.ledger.bulk import BulkSession, SessionRouting, spooled_after
 from rumour_ledger.ledger.errors import LedgerBusy
 
 LOCK_FUNCTION = "rumour_ledger_lock_events"
@@ -93,15 +95,24 @@ class LedgerAggregateRecorder(PostgresAggregateRecorder):
 class PostgresBulkSession:
     """An import transaction on PostgreSQL: answers existence checks inside it."""
 
-    def __init__(self, cursor: Cursor[DictRow], query: Composed) -> None:
+    def __init__(
+        self, cursor: Cursor[DictRow], query: Composed, last: Composed | None = None
+    ) -> None:
         self.cursor = cursor
         self.query = query
+        self.last = last
 
     def existing(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:
             return set()
         self.cursor.execute(self.query, (list(ids),))
         return {row["originator_id"] for row in self.cursor.fetchall()}
+
+    def last_notification_id(self) -> int:
+        assert self.last is not None
+        self.cursor.execute(self.last)
+        row = self.cursor.fetchone()
+        return int(row["max"] or 0) if row else 0
 
 
 class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
@@ -143,6 +154,10 @@ class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        spool = self.session_spool()
+        if spool is not None:
+            spool.write_events(stored_events)
+            return None
         cursor = self.session_cursor()
         if cursor is None:
             return self._insert_in_own_transaction(stored_events, **kwargs)
@@ -171,6 +186,11 @@ class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
+        spool = self.session_spool()
+        if spool is not None:
+            stored = super().select_events(originator_id)
+            spooled = spool.select_events(originator_id)
+            return spooled_after(stored, spooled, gt=gt, lte=lte, desc=desc, limit=limit)
         cursor = self.session_cursor()
         if cursor is None:
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
@@ -205,7 +225,15 @@ class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
         ):
             self._lock_table(curs)
             with self.routed(curs):
-                yield PostgresBulkSession(curs, self.existing_statement)
+                yield PostgresBulkSession(
+                    curs, self.existing_statement, self.max_notification_id_statement
+                )
+
+    def existing_streams(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        with self.datastore.transaction(commit=False) as curs:
+            found = PostgresBulkSession(curs, self.existing_statement).existing(ids)
+        spool = self.session_spool()
+        return found if spool is None else found | spool.existing(ids)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_in_own_transaction(

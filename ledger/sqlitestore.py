@@ -1,11 +1,13 @@
 """eventsourcing's SQLite recorder, able to write a whole import as one streamed transaction.
 
-Two changes to the built-in application recorder, nothing else:
+Three changes to the built-in application recorder, nothing else:
 
 - Events are inserted with one `executemany` rather than one `execute` per event. The library
   loops only to collect each row's `lastrowid` as its notification id; inside the write
   transaction no other writer can insert, and SQLite gives a new row the largest rowid plus
   one, so the batch's ids are the last `len(batch)` rowids, read once after the insert.
+- While a lean import parses (ledger/spool.py), `insert_events` and `select_events` of its
+  thread go to its spool (ledger/bulk.py), with no transaction of the ledger's held.
 - `bulk()` (ledger/bulk.py): one transaction, begun IMMEDIATE so the write lock is held before
   the importer's first existence check, into which every `insert_events` of the importing
   thread writes until it commits, and through which its `select_events` read, so they see
@@ -30,7 +32,7 @@ from eventsourcing import persistence
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
-from rumour_ledger.ledger.bulk import BulkSession, SessionRouting
+from rumour_ledger.ledger.bulk import BulkSession, SessionRouting, spooled_after
 
 # sqlite3's errors as eventsourcing's, most specific first, as the library's own
 # transactions translate them (eventsourcing.sqlite.SQLiteTransaction).
@@ -89,6 +91,10 @@ class SQLiteBulkSession:
             found.update(uuid.UUID(row[0]) for row in self.cursor.fetchall())
         return found
 
+    def last_notification_id(self) -> int:
+        self.cursor.execute(f"SELECT MAX(rowid) FROM {self.table}")
+        return int(self.cursor.fetchone()[0] or 0)
+
 
 class LedgerSQLiteApplicationRecorder(SessionRouting, SQLiteApplicationRecorder):
     """The events recorder: inserts with executemany, and writes imports in one session."""
@@ -118,6 +124,10 @@ class LedgerSQLiteApplicationRecorder(SessionRouting, SQLiteApplicationRecorder)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        spool = self.session_spool()
+        if spool is not None:
+            spool.write_events(stored_events)
+            return None
         cursor = self.session_cursor()
         if cursor is None:
             return super().insert_events(stored_events, **kwargs)
@@ -134,6 +144,11 @@ class LedgerSQLiteApplicationRecorder(SessionRouting, SQLiteApplicationRecorder)
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
+        spool = self.session_spool()
+        if spool is not None:
+            stored = super().select_events(originator_id)
+            spooled = spool.select_events(originator_id)
+            return spooled_after(stored, spooled, gt=gt, lte=lte, desc=desc, limit=limit)
         cursor = self.session_cursor()
         if cursor is None:
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
@@ -156,6 +171,12 @@ class LedgerSQLiteApplicationRecorder(SessionRouting, SQLiteApplicationRecorder)
             cursor.execute(query, params)
             rows = cursor.fetchall()
         return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
+
+    def existing_streams(self, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        with self.datastore.transaction(commit=False) as cursor, translated():
+            found = SQLiteBulkSession(cursor, self.events_table_name).existing(ids)
+        spool = self.session_spool()
+        return found if spool is None else found | spool.existing(ids)
 
     @contextmanager
     def bulk(self) -> Iterator[BulkSession]:

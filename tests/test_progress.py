@@ -71,20 +71,30 @@ def _stages(stderr: str) -> list[str]:
     return [re.sub(r": [\d,]+( of [\d,]+)?( \(\d+ s\))?$| \.\.\.$", "", s) for s in shown(stderr)]
 
 
-def test_an_import_shows_reading_committing_and_every_read_model_stage(tmp_path):
+def test_an_import_shows_reading_writing_and_every_read_model_stage(tmp_path):
     result = CliRunner().invoke(cli, ["import", DEMO, "--progress", "--db", str(tmp_path / "l.db")])
     assert result.exit_code == 0, result.output
     stages = list(dict.fromkeys(_stages(result.stderr)))
     assert stages == [
         "before the import: claims read model",
         "before the import: calls read model: scoring the sources' calls",
-        "reading, checking and writing lines",
-        "committing the import",
+        "reading, checking and encoding lines",
+        "writing the events",
         "claims read model",
         "calls read model: scoring the sources' calls",
     ]
-    assert "reading, checking and writing lines: 17" in result.stderr
+    assert "reading, checking and encoding lines: 17" in result.stderr
     assert result.stdout == f"{DEMO}: 17 added, 0 skipped\n"
+
+
+def test_a_dry_run_import_still_shows_the_locked_phases(tmp_path):
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["import", DEMO, "--progress", "--dry-run", "--db", db])
+    assert result.exit_code == 0, result.output
+    stages = list(dict.fromkeys(_stages(result.stderr)))
+    assert "reading, checking and writing lines" in stages
+    assert "committing the import" in stages
+    assert "writing the events" not in stages
 
 
 def test_a_rebuild_shows_each_stage_and_the_index_build_after_the_count(tmp_path):
