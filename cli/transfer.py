@@ -74,9 +74,9 @@ def import_(
             # the read models as it checks the lines, so they are caught up first.
             _catch_up(ledger, phases, "before the import")
             entries = _entries(ledger, file, name, fmt, now)
-            if phases is not None and dry_run:
-                # A dry run parses under the lock: lines are read, checked and written a
-                # chunk at a time, so one phase counts them all; the rollback follows.
+            if phases is not None and (dry_run or not ledger.app.parses_before_locking()):
+                # A dry run, and an import on a store that parses under the lock: lines are
+                # read, checked and written a chunk at a time, so one phase counts them all.
                 entries = phases.counted(
                     entries, "reading, checking and writing lines", then="committing the import"
                 )

@@ -451,15 +451,16 @@ class RumourLedger(Application):
         file: str = "-",
         *,
         dry_run: bool = False,
-        lean: bool = True,
+        lean: bool | None = None,
         stage: Callable[[str], None] | None = None,
         again: Callable[[], Iterable[Entry]] | None = None,
     ) -> Imported:
         """Append many entries in one transaction: all of them, or none on any error.
 
-        Lean (the default): every line is read, checked, applied and encoded into stored
-        events before the write lock is taken, the rows kept in a spool on disk
-        (ledger/spool.py). Then, under the lock, one query asks whether the ledger changed
+        Lean (the default where the store says `parses_before_locking`): every line is
+        read, checked, applied and encoded into stored events before the write lock is
+        taken, the rows kept in a spool on disk (ledger/spool.py).
+        Then, under the lock, one query asks whether the ledger changed
         since the checks began; if not, the spooled rows go in through the recorder's own
         insert, in batches, in that one transaction. If it did, the rows are thrown away and
         the spooled entries imported by the locked path, checked again against what is
@@ -480,9 +481,15 @@ class RumourLedger(Application):
             else:
                 added = self._append(listed, known, file=file)
             return Imported(added=added, skipped=len(listed) - added)
+        if lean is None:
+            lean = self.parses_before_locking()
         if dry_run or not lean:
             return self._import_locked(entries, file, dry_run=dry_run)
         return self._import_lean(entries, file, stage or (lambda _name: None), again)
+
+    def parses_before_locking(self) -> bool:
+        """Whether an import here reads, checks and encodes its lines before the write lock."""
+        return bool(getattr(self.recorder, "parses_before_locking", False))
 
     def _import_lean(
         self,

@@ -48,6 +48,11 @@ class BulkSession(Protocol):
 
 @runtime_checkable
 class BulkRecorder(Protocol):
+    # Whether an import parses, checks and encodes its lines before taking the write lock
+    # (the lean path) unless told otherwise: chosen per store by measurement
+    # (docs/performance.md, "The lean import").
+    parses_before_locking: bool
+
     def bulk(self) -> AbstractContextManager[BulkSession]:
         """One transaction for a whole import, committed when the block ends without error."""
         ...

@@ -118,6 +118,10 @@ class PostgresBulkSession:
 class LedgerApplicationRecorder(SessionRouting, PostgresApplicationRecorder):
     """The events recorder: creates only what is missing, locks through a function."""
 
+    # Yes: teams write concurrently, and the lean path keeps the lock for the insert alone
+    # (another writer waits ~2 s instead of ~15 s at 100k) for ~10% more import time.
+    parses_before_locking = True
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(datastore.schema)

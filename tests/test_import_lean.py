@@ -230,7 +230,7 @@ def test_a_bad_line_stops_the_lean_import_before_it_takes_the_lock(ledger, monke
     with chunked(3, 2), pytest.raises(ImportFailed, match=r"^bad.jsonl:13: field date:"):
         data = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8"))
         entries = read_entries(data, "bad.jsonl", today=ledger.app.today, now=ledger.app.clock())
-        ledger.app.import_entries(entries, file="bad.jsonl")
+        ledger.app.import_entries(entries, file="bad.jsonl", lean=True)
     assert taken == []
     assert stored_rows(ledger) == []
     # A line the domain refuses (a retraction of no claim) is found before the lock too.
@@ -315,6 +315,7 @@ def test_a_writer_during_the_parsing_is_not_held_up_and_the_import_checks_again(
         with chunked(2, 1):
             result = ledger.app.import_entries(
                 slow_lines(),
+                lean=True,
                 file="f.jsonl",
                 stage=stages.append,
                 again=from_the_start if read_again else None,
@@ -344,7 +345,7 @@ def test_with_no_writer_meanwhile_the_spooled_rows_are_written(ledger):
     lines = interchange_lines(steps, ledger.app.today)
     data = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8"))
     entries = read_entries(data, "f.jsonl", today=ledger.app.today, now=ledger.app.clock())
-    result = ledger.app.import_entries(entries, file="f.jsonl", stage=stages.append)
+    result = ledger.app.import_entries(entries, file="f.jsonl", lean=True, stage=stages.append)
     assert (result.added, result.skipped) == (7, 0)
     assert stages == [application.WRITING_STAGE]
     assert ledger.app.fallbacks == 0

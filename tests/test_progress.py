@@ -12,6 +12,7 @@ from conftest import EXAMPLES
 from rumour_ledger.cli import progress
 from rumour_ledger.cli.main import cli
 from rumour_ledger.cli.progress import CLEAR, Phases
+from rumour_ledger.ledger.sqlitestore import LedgerSQLiteApplicationRecorder
 
 DEMO = str(EXAMPLES / "alonso-2024.jsonl")
 
@@ -71,19 +72,31 @@ def _stages(stderr: str) -> list[str]:
     return [re.sub(r": [\d,]+( of [\d,]+)?( \(\d+ s\))?$| \.\.\.$", "", s) for s in shown(stderr)]
 
 
-def test_an_import_shows_reading_writing_and_every_read_model_stage(tmp_path):
+@pytest.mark.parametrize("parses_first", [False, True], ids=["locked", "lean"])
+def test_an_import_shows_reading_writing_and_every_read_model_stage(
+    tmp_path, monkeypatch, parses_first
+):
+    # SQLite parses under the lock; the lean path (PostgreSQL's) is forced here to see its
+    # phases on the same store.
+    monkeypatch.setattr(LedgerSQLiteApplicationRecorder, "parses_before_locking", parses_first)
     result = CliRunner().invoke(cli, ["import", DEMO, "--progress", "--db", str(tmp_path / "l.db")])
     assert result.exit_code == 0, result.output
     stages = list(dict.fromkeys(_stages(result.stderr)))
+    reading = (
+        "reading, checking and encoding lines"
+        if parses_first
+        else ("reading, checking and writing lines")
+    )
+    writing = ["writing the events"] if parses_first else ["committing the import"]
     assert stages == [
         "before the import: claims read model",
         "before the import: calls read model: scoring the sources' calls",
-        "reading, checking and encoding lines",
-        "writing the events",
+        reading,
+        *writing,
         "claims read model",
         "calls read model: scoring the sources' calls",
     ]
-    assert "reading, checking and encoding lines: 17" in result.stderr
+    assert f"{reading}: 17" in result.stderr
     assert result.stdout == f"{DEMO}: 17 added, 0 skipped\n"
 
 
