@@ -18,13 +18,13 @@ from rumour_ledger.projections.aliases import Names
 from rumour_ledger.projections.board import Weighing, weigh, weigh_move, weigh_moves
 from rumour_ledger.projections.claims import naive_utc
 from rumour_ledger.projections.evidence import Moment, MoveKey, live, names_at
-from rumour_ledger.projections.likelihood import DENIAL, REPORT, THIN_RECORD, Settings
+from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.retracted import is_claim
 from rumour_ledger.projections.tables import aliases, claims, hidings, rumours
 from rumour_ledger.projections.views import RumourRef, entry_window, event_dict, with_amends
 
 SORTS = ("reliability", "claims", "brier")
-TOO_FEW = THIN_RECORD  # fewer scored calls than this is "not enough data"
+TOO_FEW = 5  # fewer scored calls than this is "not enough data"
 
 
 def outcome_word(weighing: Weighing, key: MoveKey) -> str:
@@ -124,10 +124,6 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
     record = track.records(theirs, settings).get(canonical) or track.Record(canonical, name)
     if not record.calls:
         record.prior = record.reliability = settings.reliability_for(canonical)
-    # Per stance, a record is shrunk toward the ledger's pools: every source's record.
-    learned = _learned(conn, moment, settings, canonical)
-    record.report_reliability = learned.reliability_for(canonical, REPORT)
-    record.denial_reliability = learned.reliability_for(canonical, DENIAL)
     shown = _shown_name(conn, [canonical]) or names.canonical_name(
         AliasKind.SOURCE, canonical, name
     )
@@ -145,14 +141,6 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
         "calls": [_call_dict(c) for c in record.calls],
         "relayed_calls": [_call_dict(c) for c in record.relay_calls],
     }
-
-
-def _learned(conn: Connection, moment: Moment, settings: Settings, key: str) -> Settings:
-    """The settings learned by a moment: from the calls model as the ledger stands now, or
-    worked out from the claims as it stood at a past recording time."""
-    if moment.known_at is None:
-        return reliability.learned_on(conn, moment.as_of, settings, [key])
-    return weigh(conn, moment, settings).settings
 
 
 def _call_order(call: track.Call) -> tuple[Any, ...]:

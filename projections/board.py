@@ -17,16 +17,17 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from rumour_ledger.ledger.aliases import AliasKind
 from rumour_ledger.ledger.errors import InvalidClaim
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections import calls as calls_model
 from rumour_ledger.projections import records as track
-from rumour_ledger.projections import reliability, stance
+from rumour_ledger.projections import reliability
 from rumour_ledger.projections.bulk import no_cycle_collection
 from rumour_ledger.projections.conflicts import Conflict, conflicts, conflicts_of
 from rumour_ledger.projections.evidence import (
@@ -37,6 +38,7 @@ from rumour_ledger.projections.evidence import (
     Rumoured,
     catalogue,
     evidence_by_move,
+    live,
     names_at,
     parse_moment,
     rivals,
@@ -70,14 +72,7 @@ from rumour_ledger.projections.standings import (
     standings_of,
     unfolding_on,
 )
-from rumour_ledger.projections.tables import (
-    IN_LIST,
-    chunked,
-    claims,
-    record_days,
-    rumours,
-    standings,
-)
+from rumour_ledger.projections.tables import IN_LIST, chunked, claims, rumours, standings
 from rumour_ledger.projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
@@ -103,11 +98,20 @@ class Weighing:
         return explain(move.move, claims_then, day, self.settings, resolutions)
 
 
-def weigh(conn: Connection, moment: Moment, settings: Settings) -> Weighing:
-    """Read what a moment's answers need: the whole ledger, whose outcomes make the track
-    records (every source's, since the ledger's pools of them weigh any one claim: see
-    projections/stance.py)."""
-    read = weigh_every_move(conn, moment, settings)
+def weigh(
+    conn: Connection, moment: Moment, settings: Settings, origins_of: RumourRef | None = None
+) -> Weighing:
+    """Read what a moment's answers need: the whole ledger, or (for one rumour) only the
+    rumours its sources spoke about, whose outcomes make their track records."""
+    if origins_of is None:
+        read = weigh_every_move(conn, moment, settings)
+    else:
+        names = names_at(conn, moment)
+        found = _catalogue_around(conn, names, moment, origins_of)
+        scope_ids = [r.id for move in found.moves.values() for r in move.members]
+        evidence = evidence_by_move(conn, found, moment, scope_ids)
+        rival = rivals(conn, moment, found, found.moves.values())
+        read = Weighing(moment, found, evidence, rival, {}, settings)
     calls = track.all_calls(read.found.moves, read.evidence, read.rivals, moment.as_of, settings)
     known = track.records(calls, settings)
     return replace(read, records=known, settings=track.learned(settings, known))
@@ -120,6 +124,36 @@ def weigh_every_move(conn: Connection, moment: Moment, settings: Settings) -> We
     found = catalogue(conn, names)
     evidence = evidence_by_move(conn, found, moment)
     return Weighing(moment, found, evidence, rivals(conn, moment, found), {}, settings)
+
+
+def _catalogue_around(conn: Connection, names: Any, moment: Moment, ref: RumourRef) -> Catalogue:
+    """The rumour's move, and every move of every subject its sources ever spoke about."""
+    row = rumours_row(conn, ref.id)
+    subjects = set(names.aliases_of(AliasKind.PERSON, names.person(row.subject_key)))
+    own = catalogue(conn, names, related_to=row)
+    member_ids = [r.id for r in own.of(ref.id).members]
+    origins = set()
+    for claim in conn.execute(
+        select(claims.c.source_key, claims.c.cites_key).where(
+            live(moment), claims.c.rumour_id.in_(member_ids)
+        )
+    ):
+        origins.add(names.source(claim.cites_key or claim.source_key))
+    spellings = {k for o in origins for k in names.aliases_of(AliasKind.SOURCE, o)}
+    if spellings:
+        touched = (
+            select(rumours.c.subject_key)
+            .join(claims, claims.c.rumour_id == rumours.c.id)
+            .where(
+                live(moment),
+                or_(claims.c.source_key.in_(spellings), claims.c.cites_key.in_(spellings)),
+            )
+            .distinct()
+        )
+        for found in conn.execute(touched):
+            subject = names.person(found.subject_key)
+            subjects.update(names.aliases_of(AliasKind.PERSON, subject))
+    return _catalogue_of(conn, names, subjects)
 
 
 def _catalogue_of(conn: Connection, names: Any, subject_keys: set[str]) -> Catalogue:
@@ -145,7 +179,7 @@ def weigh_one(conn: Connection, ref: RumourRef, moment: Moment, settings: Settin
     calls model, so the cost is the rumour's own and its sources' few rows, whatever the
     size of the ledger; as it stood at a past recording time, they are worked out again."""
     if moment.known_at is not None:
-        return weigh(conn, moment, settings)
+        return weigh(conn, moment, settings, origins_of=ref)
     weighing = weigh_move(conn, ref, moment, settings)
     move = weighing.found.of(ref.id)
     origins = {e.origin_key for e in weighing.evidence.get(move.key, [])}
@@ -429,7 +463,7 @@ def _weights_for(learned: Settings) -> WeightFor:
         key = (origin, kind, first_party)
         weight = weights.get(key)
         if weight is None:
-            reliability_now = learned.reliability_for(origin, kind)
+            reliability_now = learned.reliability_for(origin)
             weight = weights[key] = weight_of(kind, reliability_now, first_party, learned)
         return weight
 
@@ -578,25 +612,21 @@ def timeline(
         from rumour_ledger.ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
-    records = _records_through_time(conn, weighing, _every_source(conn, weighing, start), end)
+    records = _records_through_time(conn, weighing, _first_needed(evidence, start), end)
     resolutions = weighing.rivals.resolutions(move.key, move.move.role)
     unfolding = DayByDay(move.move, evidence, settings, resolutions)
-    origins = {e.origin_key for e in evidence}
-    learned = settings
+    reliability_for = partial(reliability.reliability_from_counts, settings, records.counts)
     by_day: dict[date, list[Evidence]] = {}
     for e in evidence:
         by_day.setdefault(e.published, []).append(e)
     points = []
     for day in _days(start, end):
-        if records.on(day):
-            # Any source's record moves the ledger's pools, and so every origin's weight.
-            learned = stance.learned(settings, records.counts, origins)
-            unfolding.relearn(learned)
+        unfolding.reweigh(records.on(day))
         unfolding.take(day)
         points.append(
             {
                 "date": day.isoformat(),
-                "likelihood": round(unfolding.likelihood(day, learned.reliability_for), 6),
+                "likelihood": round(unfolding.likelihood(day, reliability_for), 6),
                 "status": unfolding.status,
                 "events": [
                     {
@@ -613,21 +643,17 @@ def timeline(
     return points
 
 
-def _every_source(conn: Connection, weighing: Weighing, start: date) -> dict[str, date]:
-    """Every scored source, each needed from the timeline's first day: the ledger's pools
-    on each day (projections/stance.py) are made of every source's record then. (Only the
-    move's origins were read before records were learned per stance: the hottest rumour of
-    a million events read 209,068 record changes; every source's are more.)"""
-    if weighing.moment.known_at is None:
-        keys = conn.execute(select(record_days.c.source_key).distinct()).scalars()
-    else:
-        keys = {
-            key
-            for claims in weighing.evidence.values()
-            for e in claims
-            for key in (e.origin_key, e.source_key)
-        }
-    return dict.fromkeys(keys, start)
+def _first_needed(evidence: Iterable[Evidence], start: date) -> dict[str, date]:
+    """The first day of a timeline each origin's record is needed: the day of its first
+    claim (no day before counts it), or the timeline's first day. The hottest rumour of a
+    million events read 352,623 record changes from its first day; from each origin's
+    first claim, 209,068."""
+    needed: dict[str, date] = {}
+    for e in evidence:
+        day = max(e.published, start)
+        if day < needed.get(e.origin_key, date.max):
+            needed[e.origin_key] = day
+    return needed
 
 
 def _records_through_time(

@@ -227,14 +227,12 @@ def open_read_models(store: Store) -> Engine:
     """An engine on the read models' tables, made if missing; beside the events, same store."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from rumour_ledger.projections import calls as calls_model
     from rumour_ledger.projections import claims as claims_model
     from rumour_ledger.projections import tracking
 
     engine = read_models_engine(store)
     try:
         claims_model.create_tables(engine)
-        calls_model.upgrade_record_days(engine)
     except SQLAlchemyError as error:
         engine.dispose()
         if any(word in str(error) for word in ("readonly", "read-only", "locked", "lock timeout")):

@@ -24,7 +24,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, inspect, select, text
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from rumour_ledger.ledger.aliases import AliasKind
@@ -45,11 +45,8 @@ from rumour_ledger.projections.evidence import (
 )
 from rumour_ledger.projections.likelihood import CONFIRMATION, REPORT, Evidence, Settings
 from rumour_ledger.projections.reliability import (
-    COUNTED,
     DEFAULT_HORIZON,
-    IS_REPORT,
     RIGHT,
-    RIGHT_REPORT,
     Scored,
 )
 from rumour_ledger.projections.spread import spread
@@ -316,21 +313,20 @@ def _rewrite(
     return changes
 
 
-# The record changes some moves' own calls make: +1 scored (and +1 right if right, and the
-# same among reports) on the day a call starts counting, -1 on the day it stops, as
-# _RECORD_DAYS sums them.
+# The record changes some moves' own calls make: +1 scored (and +1 right if right) on the
+# day a call starts counting, -1 on the day it stops, as _RECORD_DAYS sums them.
 _BOUNDARIES = f"""
-SELECT source_key, valid_from, 1, {RIGHT}, {IS_REPORT}, {RIGHT_REPORT} FROM calls
+SELECT source_key, valid_from, 1, {RIGHT} FROM calls
 WHERE NOT relayed AND move_id IN :ids
 UNION ALL
-SELECT source_key, valid_to, -1, -({RIGHT}), -{IS_REPORT}, -({RIGHT_REPORT}) FROM calls
+SELECT source_key, valid_to, -1, -({RIGHT}) FROM calls
 WHERE NOT relayed AND valid_to IS NOT NULL AND move_id IN :ids"""
 
 
 class DayChanges:
     """How rewriting some moves changes each source's record: the net change of (scored,
-    right, reports scored, reports right) on each day, and every day a call of theirs
-    started or stopped counting, before or after."""
+    right) on each day, and every day a call of theirs started or stopped counting, before
+    or after."""
 
     def __init__(self) -> None:
         self.delta: dict[tuple[str, date], list[int]] = {}
@@ -338,15 +334,15 @@ class DayChanges:
     def add(self, conn: Connection, move_ids: Sequence[str], sign: int) -> None:
         query = text(_BOUNDARIES).bindparams(bindparam("ids", expanding=True))
         params = {"ids": list(move_ids), "horizon": DEFAULT_HORIZON, "report": REPORT}
-        for source_key, day, *counts in conn.execute(query, params):
-            change = self.delta.setdefault((source_key, _as_day(day)), [0, 0, 0, 0])
-            for at, count in enumerate(counts):
-                change[at] += sign * count
+        for source_key, day, scored, right in conn.execute(query, params):
+            change = self.delta.setdefault((source_key, _as_day(day)), [0, 0])
+            change[0] += sign * scored
+            change[1] += sign * right
 
-    def by_source(self) -> dict[str, list[tuple[date, list[int]]]]:
-        found: dict[str, list[tuple[date, list[int]]]] = {}
-        for (source_key, day), counts in sorted(self.delta.items()):
-            found.setdefault(source_key, []).append((day, counts))
+    def by_source(self) -> dict[str, list[tuple[date, int, int]]]:
+        found: dict[str, list[tuple[date, int, int]]] = {}
+        for (source_key, day), (scored, right) in sorted(self.delta.items()):
+            found.setdefault(source_key, []).append((day, scored, right))
         return found
 
 
@@ -365,33 +361,30 @@ def _shift_days(conn: Connection, changes: DayChanges) -> None:
     source out again instead was what made the read after an append wait."""
     rows = record_days.c
     for source_key, days in changes.by_source().items():
-        touched = [day for day, _counts in days]
+        touched = [day for day, _scored, _right in days]
         bounded = _boundary_days(conn, source_key, touched)
         held = select(rows.day).where(rows.source_key == source_key, rows.day.in_(touched))
         stored = {_as_day(d) for d in conn.execute(held).scalars()}
         for day in touched:
             if day in bounded and day not in stored:
                 before = conn.execute(
-                    select(*(rows[name] for name in COUNTED))
+                    select(rows.scored, rows.right)
                     .where(rows.source_key == source_key, rows.day < day)
                     .order_by(rows.day.desc())
                     .limit(1)
                 ).first()
-                counts = before if before is not None else (0,) * len(COUNTED)
+                scored, right = before if before is not None else (0, 0)
                 conn.execute(
                     record_days.insert().values(
-                        source_key=source_key, day=day, **dict(zip(COUNTED, counts, strict=True))
+                        source_key=source_key, day=day, scored=scored, right=right
                     )
                 )
-        for day, counts in days:
-            if any(counts):
-                shifted = {
-                    name: rows[name] + count for name, count in zip(COUNTED, counts, strict=True)
-                }
+        for day, scored, right in days:
+            if scored or right:
                 conn.execute(
                     record_days.update()
                     .where(rows.source_key == source_key, rows.day >= day)
-                    .values(**shifted)
+                    .values(scored=rows.scored + scored, right=rows.right + right)
                 )
         gone = [day for day in touched if day not in bounded]
         if gone:
@@ -413,25 +406,23 @@ def _boundary_days(conn: Connection, source_key: str, days: Sequence[date]) -> s
 # its valid_from day and stops counting on its valid_to day; a day's record is the running
 # sum of those changes. Set-based: a sweep in Python over 4.3 million calls took 40 s at 1M.
 _RECORD_DAYS = f"""
-INSERT INTO record_days (source_key, day, scored, "right", report_scored, report_right)
+INSERT INTO record_days (source_key, day, scored, "right")
 SELECT source_key, day,
-    SUM(scored) OVER so_far, SUM(hits) OVER so_far,
-    SUM(reports) OVER so_far, SUM(report_hits) OVER so_far
+    SUM(scored) OVER (PARTITION BY source_key ORDER BY day
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    SUM(hits) OVER (PARTITION BY source_key ORDER BY day
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 FROM (
-    SELECT source_key, day, SUM(scored) AS scored, SUM(hits) AS hits,
-        SUM(reports) AS reports, SUM(report_hits) AS report_hits
+    SELECT source_key, day, SUM(scored) AS scored, SUM(hits) AS hits
     FROM (
-        SELECT source_key, valid_from AS day, 1 AS scored, {RIGHT} AS hits,
-            {IS_REPORT} AS reports, {RIGHT_REPORT} AS report_hits
+        SELECT source_key, valid_from AS day, 1 AS scored, {RIGHT} AS hits
         FROM calls WHERE NOT relayed {{among}}
         UNION ALL
-        SELECT source_key, valid_to, -1, -({RIGHT}), -{IS_REPORT}, -({RIGHT_REPORT})
+        SELECT source_key, valid_to, -1, -({RIGHT})
         FROM calls WHERE NOT relayed AND valid_to IS NOT NULL {{among}}
     ) AS changes
     GROUP BY source_key, day
-) AS by_day
-WINDOW so_far AS (PARTITION BY source_key ORDER BY day
-    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"""
+) AS by_day"""
 
 
 def _store_days(conn: Connection, sources: Sequence[str] | None = None) -> None:
@@ -588,25 +579,6 @@ def _changed_rumours(app: RumourLedger, start: int, end: int) -> Changed | None:
                 changed.rivals.add(notification.originator_id.hex)
         after = page[-1].id
     return changed
-
-
-def upgrade_record_days(engine: Engine) -> None:
-    """A ledger whose record days were stored before they counted reports apart from
-    denials gets them worked out again from its calls, once, when it is opened (a look at
-    the catalogue after that), as positions are widened; a role that does not own the
-    tables leaves it to the owner's next open."""
-    with engine.connect() as conn:
-        found = {column["name"] for column in inspect(conn).get_columns(record_days.name)}
-    if set(COUNTED) <= found:
-        return
-    try:
-        with engine.begin() as conn:
-            record_days.drop(conn)
-            record_days.create(conn)
-            _store_days(conn)
-    except DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) != "42501":  # insufficient privilege
-            raise
 
 
 def rebuild(engine: Engine) -> None:

@@ -99,8 +99,6 @@ class Resolution:
 
 
 WEAKEST_PRIOR_STRENGTH = 0.01
-# A record of fewer calls of a stance than this is shown as "not enough data".
-THIN_RECORD = 5
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -128,17 +126,6 @@ class Settings:
     # concurring outlets of equal weight count log2(1 + n) times one; 0 counts each fully.
     # 0.5 scored best over all of issue 17's protocols (docs/likelihood.md).
     concurring_discount: float = 0.5
-    # Learned from the ledger's records (projections/stance.py), never configured: each
-    # source's denial reliability (its report one is in `reliabilities`), its calls of each
-    # stance (reports, denials), and the typical source's reliability of each stance (None:
-    # the default, as on a ledger that has learned nothing).
-    denial_reliabilities: Mapping[str, float] = field(default_factory=dict)
-    stance_calls: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    report_mean: float | None = None
-    denial_mean: float | None = None
-
-    # The fields a ledger learns, which no configuration sets.
-    LEARNED = ("denial_reliabilities", "stance_calls", "report_mean", "denial_mean")
 
     def __post_init__(self) -> None:
         _check_probability("prior", self.prior)
@@ -165,24 +152,9 @@ class Settings:
                 f"first_party_weight must be at least 1, got {self.first_party_weight!r}"
             )
 
-    def reliability_for(self, source_key: str, kind: str = REPORT) -> float:
-        """The learned or configured reliability of a source's claims of one stance, else
-        the typical source's (the ledger's mean, or the default)."""
-        if kind == DENIAL:
-            found = self.denial_reliabilities.get(source_key)
-            if found is not None:
-                return found
-        return self.reliabilities.get(source_key, self.mean_for(kind))
-
-    def mean_for(self, kind: str) -> float:
-        """The typical source's reliability of one stance: learned, else the default."""
-        mean = self.report_mean if kind == REPORT else self.denial_mean
-        return self.default_reliability if mean is None else mean
-
-    def calls_for(self, source_key: str, kind: str) -> int:
-        """How many calls of this stance the source's record holds."""
-        reports, denials = self.stance_calls.get(source_key, (0, 0))
-        return reports if kind == REPORT else denials
+    def reliability_for(self, source_key: str) -> float:
+        """The configured or learned reliability of a source, else the default."""
+        return self.reliabilities.get(source_key, self.default_reliability)
 
     def to_dict(self) -> dict[str, object]:
         return _fields_of(self)
@@ -225,20 +197,9 @@ class Contribution:
     # party, or adding nothing), and the share of its weight it counts for.
     concurring: int = 0
     share: float = 1.0
-    # How many calls of this stance the origin's record holds (its reliability's evidence).
-    scored: int = 0
-
-    @property
-    def thin(self) -> bool:
-        """Too few calls of this stance to say much: "not enough data"."""
-        return self.scored < THIN_RECORD
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            **_fields_of(self),
-            "concurring_note": self.concurring_note(),
-            "thin": self.thin,
-        }
+        return {**_fields_of(self), "concurring_note": self.concurring_note()}
 
     def concurring_note(self) -> str | None:
         """The discount in plain words, if any."""
@@ -293,12 +254,10 @@ class Explanation:
             party = ", first-party" if part.first_party else ""
             relayed = ", ".join(relay.source for relay in part.relays)
             note = part.concurring_note()
-            scored = f"{part.scored} {part.kind}s scored"
-            record = f"not enough data: {scored}" if part.thin else f"from {scored}"
             lines.append(
                 f"  {part.points:+.1f} pts  {part.origin} {part.kind} "
                 f"{part.published.isoformat()} (reliability {part.reliability:.0%}"
-                f", {record}{party}, kept {part.decay:.0%} after decay)"
+                f"{party}, kept {part.decay:.0%} after decay)"
                 + (f"; {note}" if note else "")
                 + (f"; relayed by {relayed}" if relayed else "")
             )
@@ -362,15 +321,6 @@ def source_weight(reliability: float, prior: float) -> float:
     Floored at zero so a weak source's report can never lower the likelihood.
     """
     return max(0.0, _logit(reliability) - _logit(prior))
-
-
-def typical_shift(settings: Settings, kind: str) -> float:
-    """How far an unknown source's log-odds stand above the ledger's typical source of a
-    stance: 0 while the ledger has learned nothing."""
-    mean = settings.mean_for(kind)
-    if mean == settings.default_reliability:
-        return 0.0  # so an unlearned weight is exactly `source_weight`'s
-    return _logit(settings.default_reliability) - _logit(mean)
 
 
 def concurring_share(n: int, discount: float) -> float:
@@ -491,7 +441,7 @@ def _contribution(
     relayed = [c for c in claims if c.is_relay]
     origin = counted.source if count.own else counted.cites or origin_key
     first_party = count.on_record or origin_key in parties
-    reliability = settings.reliability_for(origin_key, counted.kind)
+    reliability = settings.reliability_for(origin_key)
     weight = weight_of(counted.kind, reliability, first_party, settings)
     kept = decay(counted.published, as_of, settings.half_life_days)
     return Contribution(
@@ -510,18 +460,12 @@ def _contribution(
         counted_claim_id=counted.claim_id,
         via=None if count.own else counted.source,
         relays=_relays(relayed),
-        scored=settings.calls_for(origin_key, counted.kind),
     )
 
 
 def weight_of(kind: str, reliability: float, first_party: bool, settings: Settings) -> float:
-    """The log-odds a counted claim moves its move by, before decay: how far the source
-    beats the typical one of its stance, on top of what an unknown source adds (so an outlet
-    at the ledger's mean weighs what an unknown one does, rather than falling below the
-    prior and counting for nothing)."""
-    magnitude = max(
-        0.0, _logit(reliability) - _logit(settings.prior) + typical_shift(settings, kind)
-    )
+    """The log-odds a counted claim moves its move by, before decay."""
+    magnitude = source_weight(reliability, settings.prior)
     if first_party:
         magnitude *= settings.first_party_weight
     # Adding 0.0 turns a zero-weight denial's -0.0 into a plain 0.0.
@@ -585,7 +529,6 @@ def _with_points(
         p.relays,
         concurring,
         share,
-        p.scored,
     )
 
 
@@ -728,19 +671,13 @@ class DayByDay:
                 self.confirmed, self.ending, said
             )
 
-    def relearn(self, settings: Settings) -> None:
-        """The ledger's typical sources changed: weigh every counted claim again."""
-        self.settings = settings
-        self.weights.clear()
-        self.aged = None
-
     def reweigh(self, origin_keys: Iterable[str]) -> None:
         """These origins' reliabilities changed: weigh their counted claims again."""
         for key in origin_keys:
             self.weights.pop(key, None)
         self.aged = None
 
-    def likelihood(self, day: date, reliability_for: Callable[[str, str], float]) -> float:
+    def likelihood(self, day: date, reliability_for: Callable[[str], float]) -> float:
         """The likelihood on a day on or after the last one taken in, with the origins'
         reliabilities on that day (asked only of origins weighed afresh)."""
         settled = _SETTLED.get(self.status)
@@ -750,12 +687,7 @@ class DayByDay:
         for key, count in self.counts.items():
             if key not in weights:
                 party = self._first_party(key, count)
-                weight = weight_of(
-                    count.claim.kind,
-                    reliability_for(key, count.claim.kind),
-                    party,
-                    self.settings,
-                )
+                weight = weight_of(count.claim.kind, reliability_for(key), party, self.settings)
                 weights[key] = (weight, count.claim.published.toordinal())
                 self.aged = None
         if self.aged is None:
@@ -830,8 +762,8 @@ class Ceiling:
     cut to its top moves skips those that cannot reach the cut without reading them."""
 
     def __init__(self, as_of: date, settings: Settings) -> None:
-        best = max([settings.mean_for(REPORT), *settings.reliabilities.values()])
-        self.most = weight_of(REPORT, best, True, settings)
+        best = max([settings.default_reliability, *settings.reliabilities.values()])
+        self.most = source_weight(best, settings.prior) * settings.first_party_weight
         self.prior_log_odds = _logit(settings.prior)
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days

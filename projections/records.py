@@ -5,19 +5,17 @@ confirmation ended it (it did not happen). On each resolved rumour every origina
 makes one call: its latest stance published on or before the resolution. A report is right
 if the move was confirmed within the horizon after it; a denial is right otherwise. A relay
 is scored to its origin, and the relaying outlet keeps a separate record of what it relayed.
-A record's `reliability` is the mean of a Beta posterior that starts from the configured (or
-default) reliability, worth `reliability_prior_strength` claims; what weighs a claim is the
-record of its stance alone, shrunk toward the ledger's own mean (projections/stance.py).
+Reliability is the mean of a Beta posterior that starts from the configured (or default)
+reliability, worth `reliability_prior_strength` claims.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from rumour_ledger.projections import stance
 from rumour_ledger.projections.evidence import MoveKey, Rivals, Rumoured
 from rumour_ledger.projections.likelihood import (
     CONFIRMATION,
@@ -28,7 +26,6 @@ from rumour_ledger.projections.likelihood import (
     Settings,
     explain,
 )
-from rumour_ledger.projections.stance import StanceRecord
 
 # The claims a source makes a call with; a confirmation settles a move, it is no stance.
 STANCES = (REPORT, DENIAL)
@@ -70,9 +67,6 @@ class Record:
     relay_calls: list[Call] = field(default_factory=list)
     prior: float = 0.0
     reliability: float = 0.0
-    # Per stance, shrunk toward the ledger's pools (projections/stance.py).
-    report_reliability: float = 0.0
-    denial_reliability: float = 0.0
 
     @property
     def right(self) -> int:
@@ -92,16 +86,6 @@ class Record:
             relayed_right=sum(c.right for c in self.relay_calls),
             prior=self.prior,
             reliability=self.reliability,
-            report_scored=sum(c.kind == REPORT for c in self.calls),
-            report_right=sum(c.right for c in self.calls if c.kind == REPORT),
-            report_reliability=self.report_reliability,
-            denial_reliability=self.denial_reliability,
-        )
-
-    def stances(self) -> StanceRecord:
-        """The record's own calls by stance."""
-        return stance.records_of((c.source_key, c.kind, c.right) for c in self.calls).get(
-            self.source_key, StanceRecord()
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -111,10 +95,8 @@ class Record:
 @dataclass(frozen=True, slots=True)
 class Tally:
     """A source's track record as counts: its own calls (scored, right, and agreed: the
-    stance matched what happened, whatever the horizon), the calls it relayed, the
-    reliability its own calls taught from its prior, and the same by stance: its reports
-    (the rest of its calls are denials) and each stance's reliability, shrunk toward the
-    ledger's pools (projections/stance.py)."""
+    stance matched what happened, whatever the horizon), the calls it relayed, and the
+    reliability its own calls taught from its prior."""
 
     scored: int
     right: int
@@ -123,14 +105,8 @@ class Tally:
     relayed_right: int
     prior: float
     reliability: float
-    report_scored: int = 0
-    report_right: int = 0
-    report_reliability: float | None = None
-    denial_reliability: float | None = None
 
     def to_dict(self) -> dict[str, object]:
-        denial_scored = self.scored - self.report_scored
-        denial_right = self.right - self.report_right
         return {
             "scored": self.scored,
             "right": self.right,
@@ -143,20 +119,7 @@ class Tally:
             "relayed_scored": self.relayed_scored,
             "relayed_right": self.relayed_right,
             "relayed_wrong": self.relayed_scored - self.relayed_right,
-            "report_scored": self.report_scored,
-            "report_right": self.report_right,
-            "report_hit_rate": _rate(self.report_right, self.report_scored),
-            "denial_scored": denial_scored,
-            "denial_right": denial_right,
-            "denial_hit_rate": _rate(denial_right, denial_scored),
-            "report_reliability": self.report_reliability,
-            "denial_reliability": self.denial_reliability,
-            "thin": stance.is_thin(self.scored),
         }
-
-
-def _rate(right: int, scored: int) -> float | None:
-    return right / scored if scored else None
 
 
 def outcome(
@@ -242,10 +205,6 @@ def records(calls: Iterable[Call], settings: Settings) -> dict[str, Record]:
         record.reliability = posterior(
             record.prior, settings.reliability_prior_strength, record.right, record.wrong
         )
-    taught = learned(settings, found)
-    for record in found.values():
-        record.report_reliability = taught.reliability_for(record.source_key, REPORT)
-        record.denial_reliability = taught.reliability_for(record.source_key, DENIAL)
     return found
 
 
@@ -267,9 +226,12 @@ def brier_of(scored: int, agreed: int, reliability: float) -> float | None:
 
 
 def learned(settings: Settings, found: Mapping[str, Record]) -> Settings:
-    """The settings with each scored source's per-stance reliabilities learned from its
-    record, shrunk toward the ledger's pools (projections/stance.py)."""
-    return stance.learned(settings, {key: record.stances() for key, record in found.items()})
+    """The settings with each scored source's reliability learned from its record."""
+    reliabilities = dict(settings.reliabilities)
+    for key, record in found.items():
+        if record.calls:
+            reliabilities[key] = record.reliability
+    return replace(settings, reliabilities=reliabilities)
 
 
 def all_calls(

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import groupby
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Date, bindparam, func, select, text, union_all
 
-from rumour_ledger.projections import bulk, stance
+from rumour_ledger.projections import bulk
 from rumour_ledger.projections import records as track
-from rumour_ledger.projections.likelihood import DENIAL, REPORT, Settings
-from rumour_ledger.projections.stance import StanceRecord
+from rumour_ledger.projections.likelihood import REPORT, Settings
 from rumour_ledger.projections.tables import calls, chunked, record_days
 
 DEFAULT_HORIZON = Settings().horizon_days
-Counts = dict[str, StanceRecord]  # by source key
-# A stored record day's counts, in the order its rows give them.
-COUNTED = ("scored", "right", "report_scored", "report_right")
+Counts = dict[str, tuple[int, int]]  # source key -> (right, scored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +43,12 @@ class Scored:
 
 
 class RecordDay(NamedTuple):
-    """A source's record from a day on: how many calls held, how many were right, and the
-    same of its reports alone."""
+    """A source's record from a day on: how many calls held, and how many were right."""
 
     source_key: str
     day: date
     scored: int
     right: int
-    report_scored: int
-    report_right: int
-
-    def record(self) -> StanceRecord:
-        return StanceRecord.of_totals(
-            self.scored, self.right, self.report_scored, self.report_right
-        )
 
 
 class RecordChanges:
@@ -71,24 +60,23 @@ class RecordChanges:
 
     def add(self, call: Scored) -> None:
         right = int(call.right(self.horizon_days))
-        report = int(call.kind == REPORT)
-        counts = (1, right, report, right * report)
-        start = self.changes.setdefault((call.source_key, call.valid_from), [0, 0, 0, 0])
-        for at, count in enumerate(counts):
-            start[at] += count
+        start = self.changes.setdefault((call.source_key, call.valid_from), [0, 0])
+        start[0] += 1
+        start[1] += right
         if call.valid_to is not None:
-            end = self.changes.setdefault((call.source_key, call.valid_to), [0, 0, 0, 0])
-            for at, count in enumerate(counts):
-                end[at] -= count
+            end = self.changes.setdefault((call.source_key, call.valid_to), [0, 0])
+            end[0] -= 1
+            end[1] -= right
 
     def days(self) -> list[RecordDay]:
         """Each source's record on every day it changed, in source then day order."""
         days = []
         for key, group in groupby(sorted(self.changes.items()), key=lambda item: item[0][0]):
-            so_far = [0, 0, 0, 0]
-            for (_key, day), delta in group:
-                so_far = [total + change for total, change in zip(so_far, delta, strict=True)]
-                days.append(RecordDay(key, day, *so_far))
+            total = right_so_far = 0
+            for (_key, day), (scored_delta, right_delta) in group:
+                total += scored_delta
+                right_so_far += right_delta
+                days.append(RecordDay(key, day, total, right_so_far))
         return days
 
 
@@ -100,21 +88,45 @@ def record_days_of(scored: Iterable[Scored], horizon_days: float) -> list[Record
     return changes.days()
 
 
+def learned_from_counts(settings: Settings, counts: Counts) -> Settings:
+    """As records.learned, from each source's (right, scored) counts."""
+    reliabilities = dict(settings.reliabilities)
+    for key, (right, scored) in counts.items():
+        if scored:
+            reliabilities[key] = track.posterior(
+                settings.reliability_for(key),
+                settings.reliability_prior_strength,
+                right,
+                scored - right,
+            )
+    return replace(settings, reliabilities=reliabilities)
+
+
+def reliability_from_counts(settings: Settings, counts: Counts, key: str) -> float:
+    """One source's reliability as `learned_from_counts` would give it."""
+    right, scored = counts.get(key, (0, 0))
+    prior = settings.reliability_for(key)
+    if not scored:
+        return prior
+    return track.posterior(prior, settings.reliability_prior_strength, right, scored - right)
+
+
 def learned_on(
     conn: Connection, day: date, settings: Settings, source_keys: Iterable[str] | None = None
 ) -> Settings:
-    """The settings with every scored source's per-stance reliability as its record stood on
-    a day (every source's, or only these), shrunk toward the ledger's pools on that day
-    (which every source's record makes)."""
+    """The settings with every scored source's reliability as its record stood on a day
+    (every source's, or only these)."""
     if settings.horizon_days != DEFAULT_HORIZON:
-        counts = _rescored_on(conn, day, settings)
+        keys = None if source_keys is None else sorted(set(source_keys))
+        return learned_from_counts(settings, _rescored_on(conn, day, settings, keys))
+    counts: Counts = {}
+    if source_keys is None:
+        queries = _all_latest(conn.dialect.name, day)
     else:
-        counts = {
-            row[0]: StanceRecord.of_totals(*row[1:])
-            for query in _all_latest(conn.dialect.name, day)
-            for row in conn.execute(query)
-        }
-    return stance.learned(settings, counts, source_keys)
+        queries = _latest(conn.dialect.name, dict.fromkeys(source_keys, day))
+    for query in queries:
+        counts.update({row[0]: (row[2], row[1]) for row in conn.execute(query)})
+    return learned_from_counts(settings, counts)
 
 
 def _latest(dialect: str, days: Mapping[str, date]) -> Iterator[Any]:
@@ -133,7 +145,7 @@ def _latest(dialect: str, days: Mapping[str, date]) -> Iterator[Any]:
         return
     for chunk in chunked(keys):
         probes = [
-            select(record_days.c.source_key, *(record_days.c[name] for name in COUNTED))
+            select(record_days.c.source_key, record_days.c.scored, record_days.c.right)
             .where(record_days.c.source_key == key, record_days.c.day <= days[key])
             .order_by(record_days.c.day.desc())
             .limit(1)
@@ -148,8 +160,7 @@ def _latest(dialect: str, days: Mapping[str, date]) -> Iterator[Any]:
 # arrays on PostgreSQL.
 _PROBES = {
     "sqlite": """
-        SELECT r.source_key, r.scored, r."right", r.report_scored, r.report_right
-        FROM json_each(:pairs) source
+        SELECT r.source_key, r.scored, r."right" FROM json_each(:pairs) source
         JOIN record_days r ON r.rowid = (
             SELECT rowid FROM record_days
             WHERE source_key = json_extract(source.value, '$[0]')
@@ -157,12 +168,10 @@ _PROBES = {
             ORDER BY day DESC LIMIT 1
         )""",
     "postgresql": """
-        SELECT latest.source_key, latest.scored, latest."right",
-            latest.report_scored, latest.report_right
+        SELECT latest.source_key, latest.scored, latest."right"
         FROM unnest(CAST(:keys AS text[]), CAST(:days AS date[])) AS source(key, day)
         CROSS JOIN LATERAL (
-            SELECT source_key, scored, "right", report_scored, report_right
-            FROM record_days
+            SELECT source_key, scored, "right" FROM record_days
             WHERE source_key = source.key AND day <= source.day ORDER BY day DESC LIMIT 1
         ) latest""",
 }
@@ -179,14 +188,14 @@ def _all_latest(dialect: str, day: date) -> Iterator[Any]:
     days = record_days.c
     ranked = select(
         days.source_key,
-        *(days[name] for name in COUNTED),
+        days.scored,
+        days.right,
         func.row_number()
         .over(partition_by=days.source_key, order_by=days.day.desc())
         .label("rank"),
     ).where(days.day <= day)
     latest = ranked.subquery()
-    counted = (latest.c[name] for name in COUNTED)
-    yield select(latest.c.source_key, *counted).where(latest.c.rank == 1)
+    yield select(latest.c.source_key, latest.c.scored, latest.c.right).where(latest.c.rank == 1)
 
 
 _SKIP_SCANS = {
@@ -197,8 +206,7 @@ _SKIP_SCANS = {
             SELECT (SELECT min(source_key) FROM record_days WHERE source_key > source.key)
             FROM source WHERE source.key IS NOT NULL
         )
-        SELECT r.source_key, r.scored, r."right", r.report_scored, r.report_right
-        FROM source JOIN record_days r ON r.rowid = (
+        SELECT r.source_key, r.scored, r."right" FROM source JOIN record_days r ON r.rowid = (
             SELECT rowid FROM record_days
             WHERE source_key = source.key AND day <= :day ORDER BY day DESC LIMIT 1
         )""",
@@ -212,10 +220,8 @@ _SKIP_SCANS = {
             )
             FROM source WHERE source.key IS NOT NULL
         )
-        SELECT latest.source_key, latest.scored, latest."right",
-            latest.report_scored, latest.report_right FROM source CROSS JOIN LATERAL (
-            SELECT source_key, scored, "right", report_scored, report_right
-            FROM record_days
+        SELECT latest.source_key, latest.scored, latest."right" FROM source CROSS JOIN LATERAL (
+            SELECT source_key, scored, "right" FROM record_days
             WHERE source_key = source.key AND day <= :day ORDER BY day DESC LIMIT 1
         ) latest""",
 }
@@ -229,14 +235,13 @@ def _by_keys(query: Any, column: Any, keys: Iterable[str] | None) -> Iterator[An
         yield query.where(column.in_(chunk))
 
 
-def _rescored_on(conn: Connection, day: date, settings: Settings) -> Counts:
-    """Every source's record on a day, its stored calls scored with another horizon."""
-    held = (
-        (call.source_key, call.kind, call.right(settings.horizon_days))
-        for call in scored_calls(conn, None, day)
-        if call.valid_to is None or day < call.valid_to
-    )
-    return stance.records_of(held)
+def _rescored_on(conn: Connection, day: date, settings: Settings, keys: Any) -> Counts:
+    counts: Counts = {}
+    for call in scored_calls(conn, keys, day):
+        if call.valid_to is None or day < call.valid_to:
+            right, scored = counts.get(call.source_key, (0, 0))
+            counts[call.source_key] = (right + call.right(settings.horizon_days), scored + 1)
+    return counts
 
 
 def scored_calls(conn: Connection, source_keys: Iterable[str] | None, until: date) -> list[Scored]:
@@ -256,8 +261,8 @@ def scored_calls(conn: Connection, source_keys: Iterable[str] | None, until: dat
     ]
 
 
-# Each day a record changed: by source key, its record from that day on.
-Changes = dict[date, dict[str, StanceRecord]]
+# Each day a record changed: by source key, its (right, scored) from that day on.
+Changes = dict[date, dict[str, tuple[int, int]]]
 
 
 def stored_days(conn: Connection, needed: Mapping[str, date], until: date) -> Changes:
@@ -265,19 +270,18 @@ def stored_days(conn: Connection, needed: Mapping[str, date], until: date) -> Ch
     after that up to a day."""
     changes = _changes(conn, needed, until)
     for query in _latest(conn.dialect.name, needed):
-        for key, *counts in conn.execute(query):
-            changes.setdefault(needed[key], {})[key] = StanceRecord.of_totals(*counts)
+        for key, scored, right in conn.execute(query):
+            changes.setdefault(needed[key], {})[key] = (right, scored)
     return changes
 
 
 _CHANGES = {
     "sqlite": """
-        SELECT r.source_key, r.day, r.scored, r."right", r.report_scored, r.report_right
-        FROM json_each(?) source
+        SELECT r.source_key, r.day, r."right", r.scored FROM json_each(?) source
         JOIN record_days r ON r.source_key = json_extract(source.value, '$[0]')
             AND r.day > json_extract(source.value, '$[1]') AND r.day <= ?""",
     "postgresql": """
-        SELECT r.source_key, r.day, r.scored, r."right", r.report_scored, r.report_right
+        SELECT r.source_key, r.day, r."right", r.scored
         FROM unnest(%s::text[], %s::date[]) AS source(key, day)
         JOIN record_days r ON r.source_key = source.key AND r.day > source.day
         WHERE r.day <= %s""",
@@ -292,20 +296,18 @@ def _changes(conn: Connection, needed: Mapping[str, date], until: date) -> Chang
     come (a tuple and a date for each took a fifth of its timeline)."""
     dialect = conn.dialect.name
     keys = sorted(needed)
-    by_day: dict[Any, dict[str, StanceRecord]] = {}
+    by_day: dict[Any, dict[str, tuple[int, int]]] = {}
     if dialect in _CHANGES:
         if dialect == "sqlite":
             pairs = json.dumps([[key, needed[key].isoformat()] for key in keys])
             params: tuple[Any, ...] = (pairs, until.isoformat())
         else:
             params = (keys, [needed[key] for key in keys], until)
-        for key, day, scored, right, reports, reports_right in bulk.streamed(
-            conn, _CHANGES[dialect], params
-        ):
+        for key, day, right, scored in bulk.streamed(conn, _CHANGES[dialect], params):
             found = by_day.get(day)
             if found is None:
                 found = by_day[day] = {}
-            found[key] = StanceRecord.of_totals(scored, right, reports, reports_right)
+            found[key] = (right, scored)
     else:
         days = record_days.c
         for chunk in chunked(keys):
@@ -313,9 +315,9 @@ def _changes(conn: Connection, needed: Mapping[str, date], until: date) -> Chang
             query = select(record_days).where(
                 days.source_key.in_(chunk), days.day > since, days.day <= until
             )
-            for key, day, *counts in conn.execute(query):
+            for key, day, scored, right in conn.execute(query):
                 if day > needed[key]:
-                    by_day.setdefault(day, {})[key] = StanceRecord.of_totals(*counts)
+                    by_day.setdefault(day, {})[key] = (right, scored)
     # SQLite gives the days as ISO text: each distinct one is read once.
     return {_as_date(day): changed for day, changed in by_day.items()}
 
@@ -339,7 +341,7 @@ class RecordsThroughTime:
         constructor); of two for one source on one day, the later."""
         changes: Changes = {}
         for found in days:
-            changes.setdefault(found.day, {})[found.source_key] = found.record()
+            changes.setdefault(found.day, {})[found.source_key] = (found.right, found.scored)
         return cls(changes)
 
     def on(self, day: date) -> set[str]:
@@ -370,17 +372,13 @@ def records_through_time(
 RIGHT = """CASE WHEN happened AND lead_days <= :horizon
     THEN CASE WHEN kind = :report THEN 1 ELSE 0 END
     ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END"""
-# Whether a stored call is a report, and a right one: a record counts its reports apart.
-IS_REPORT = "CASE WHEN kind = :report THEN 1 ELSE 0 END"
-RIGHT_REPORT = "CASE WHEN kind = :report AND happened AND lead_days <= :horizon THEN 1 ELSE 0 END"
 # Each source's own and relayed calls that held on a day: how many, how many right, and
 # how many agreed with what happened (a report of a move that happened, a denial of one
 # that did not, whatever the horizon).
 _TALLIES = f"""
 SELECT source_key, relayed, COUNT(*), SUM({RIGHT}),
     SUM(CASE WHEN happened THEN CASE WHEN kind = :report THEN 1 ELSE 0 END
-        ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END),
-    SUM({IS_REPORT}), SUM({RIGHT_REPORT})
+        ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END)
 FROM calls WHERE valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
 GROUP BY {{source}}, relayed"""
 
@@ -397,22 +395,16 @@ def tallies_on(conn: Connection, day: date, settings: Settings) -> dict[str, tra
     params = {"day": day, "horizon": settings.horizon_days, "report": REPORT}
     own: dict[str, tuple[int, int, int]] = {}
     relayed: dict[str, tuple[int, int]] = {}
-    stances: Counts = {}
-    for key, was_relayed, scored, right_ones, agreeing, reports, reports_right in conn.execute(
-        query, params
-    ):
+    for key, was_relayed, scored, right_ones, agreeing in conn.execute(query, params):
         if was_relayed:
             relayed[key] = (scored, right_ones)
         else:
             own[key] = (scored, right_ones, agreeing)
-            stances[key] = StanceRecord.of_totals(scored, right_ones, reports, reports_right)
-    learned = stance.learned(settings, stances)
     tallies = {}
     for key in own.keys() | relayed.keys():
         scored, right_ones, agreeing = own.get(key, (0, 0, 0))
         prior = settings.reliability_for(key)
         strength = settings.reliability_prior_strength
-        record = stances.get(key, StanceRecord())
         tallies[key] = track.Tally(
             scored=scored,
             right=right_ones,
@@ -421,9 +413,5 @@ def tallies_on(conn: Connection, day: date, settings: Settings) -> dict[str, tra
             relayed_right=relayed.get(key, (0, 0))[1],
             prior=prior,
             reliability=track.posterior(prior, strength, right_ones, scored - right_ones),
-            report_scored=record.report_scored,
-            report_right=record.report_right,
-            report_reliability=learned.reliability_for(key, REPORT),
-            denial_reliability=learned.reliability_for(key, DENIAL),
         )
     return tallies

@@ -175,9 +175,6 @@ record_days = Table(
     Column("day", Date, primary_key=True),
     Column("scored", Integer, nullable=False),
     Column("right", Integer, nullable=False),
-    # The reports among them (the rest are denials): a record is learned per stance.
-    Column("report_scored", Integer, nullable=False),
-    Column("report_right", Integer, nullable=False),
 )
 
 # Each move as its claims leave it after the last one was published: on any later day only

@@ -15,7 +15,6 @@ from conftest import NOW
 from rumour_ledger.ledger.aliases import make_alias
 from rumour_ledger.ledger.claims import make_retraction
 from rumour_ledger.ledger.errors import InvalidClaim
-from rumour_ledger.projections import stance
 from rumour_ledger.projections.aliases import names_in_force
 from rumour_ledger.projections.audit import league
 from rumour_ledger.projections.board import Moment, board, explain_rumour, timeline
@@ -24,8 +23,11 @@ from rumour_ledger.projections.calls import call_rows, episodes, stored_call_row
 from rumour_ledger.projections.evidence import Catalogue, evidence_by_move, rivals
 from rumour_ledger.projections.likelihood import Settings
 from rumour_ledger.projections.records import outcome
-from rumour_ledger.projections.reliability import learned_on, records_through_time
-from rumour_ledger.projections.stance import YOUNG_LEDGER_CALLS, shrunk
+from rumour_ledger.projections.reliability import (
+    learned_from_counts,
+    learned_on,
+    records_through_time,
+)
 from rumour_ledger.projections.tables import calls, claims, rumours
 from rumour_ledger.projections.views import find_rumour
 
@@ -249,71 +251,40 @@ def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(le
     ]
     load(ledger, [json.dumps(o) for o in lines])
 
-    Learned = dict[str, tuple[float, float]]  # source: its (report, denial) reliability
-
-    def both(found: Settings) -> Learned:
-        return {
-            key: (
-                round(found.reliability_for(key), 4),
-                round(found.reliability_for(key, "denial"), 4),
-            )
-            for key in found.stance_calls
-        }
-
-    def learned(day: str, horizon: float = 365) -> Learned:
+    def learned(day: str, horizon: float = 365) -> dict[str, float]:
         wanted = Settings(horizon_days=horizon)
         with ledger.reading() as conn:
-            return both(learned_on(conn, date.fromisoformat(day), wanted, ["bild", "marca"]))
+            found = learned_on(conn, date.fromisoformat(day), wanted, ["bild", "marca"])
+        return {k: round(v, 4) for k, v in found.reliabilities.items()}
 
-    def swept(day: str, horizon: float = 365) -> Learned:
+    def swept(day: str, horizon: float = 365) -> dict[str, float]:
         wanted = Settings(horizon_days=horizon)
         with ledger.reading() as conn:
             records = records_through_time(
                 conn, dict.fromkeys(["bild", "marca"], date.min), date.max, wanted
             )
         records.on(date.fromisoformat(day))
-        return both(stance.learned(wanted, records.counts))
+        found = learned_from_counts(wanted, records.counts)
+        return {k: round(v, 4) for k, v in found.reliabilities.items()}
 
-    def tabled(day: str, horizon: float = 365) -> Learned:
+    def tabled(day: str, horizon: float = 365) -> dict[str, float]:
         wanted = Settings(horizon_days=horizon)
         with ledger.reading() as conn:
             table = league(conn, Moment(date.fromisoformat(day)), wanted)
-        return {
-            r["source"].lower(): (
-                round(r["report_reliability"], 4),
-                round(r["denial_reliability"], 4),
-            )
-            for r in table
-            if r["learned"]
-        }
+        return {r["source"].lower(): round(r["reliability"], 4) for r in table if r["learned"]}
 
-    def mean(calls: int, right: int) -> float:
-        """The ledger's typical source of a stance: the default worth 20 calls, and these."""
-        return (0.35 * YOUNG_LEDGER_CALLS + right) / (YOUNG_LEDGER_CALLS + calls)
-
-    def record(pool: float, scored: int, right: int) -> float:
-        # Too few sources to fit a strength: the configured one, 10.
-        return round(shrunk(pool, 10, scored, right), 4)
-
+    wrong_once, right_once = round(3.5 / 11, 4), round(4.5 / 11, 4)
     for day in ("2024-02-04", "2024-02-05", "2024-04-01", "2024-05-31", "2024-06-01"):
         for horizon in (365, 400):
             assert swept(day, horizon) == learned(day, horizon), (day, horizon)
             assert tabled(day, horizon) == learned(day, horizon), (day, horizon)
     assert learned("2024-02-04") == {}
-    # Bild's one report, wrong: no denial yet, so its denials stand at the default.
-    bild_wrong_once = (record(mean(1, 0), 1, 0), 0.35)
-    assert learned("2024-02-05") == {"bild": bild_wrong_once}
-    assert learned("2024-02-05", horizon=400) == {"bild": (record(mean(1, 1), 1, 1), 0.35)}
-    # Alonso's move to Real ended: Bild's second report wrong, Marca's denial right.
-    reports, denials = mean(2, 0), mean(1, 1)
-    both_known = {
-        "bild": (record(reports, 2, 0), round(denials, 4)),
-        "marca": (round(reports, 4), record(denials, 1, 1)),
-    }
-    assert learned("2024-04-01") == both_known
-    assert learned("2024-05-31") == both_known
+    assert learned("2024-02-05") == {"bild": wrong_once}
+    assert learned("2024-02-05", horizon=400) == {"bild": right_once}
+    assert learned("2024-04-01") == {"bild": round(3.5 / 12, 4), "marca": right_once}
+    assert learned("2024-05-31") == {"bild": round(3.5 / 12, 4), "marca": right_once}
     # AS's report reopened Alonso to Real: the calls on it no longer count.
-    assert learned("2024-06-01") == {"bild": bild_wrong_once}
+    assert learned("2024-06-01") == {"bild": wrong_once}
 
 
 def test_a_rival_confirmation_ends_a_rumour_until_a_later_report_reopens_it(ledger):
