@@ -133,6 +133,21 @@ def write_error(error: BaseException) -> StoreError:
 
 
 @contextmanager
+def _import_errors() -> Iterator[None]:
+    """A store's refusal of an import, as the one-line errors a user reads."""
+    try:
+        yield
+    except IntegrityError:
+        # The locked path takes the write lock before any check, and the lean one checks
+        # under it that nothing was stored since: only a writer that ignores it gets here.
+        raise LedgerError(
+            "another writer changed the ledger during the import: nothing was stored"
+        ) from None
+    except PersistenceError as error:
+        raise write_error(error) from None
+
+
+@contextmanager
 def _frozen_survivors() -> Iterator[Callable[[], None]]:
     """A function that moves every object alive now out of the collector's sight, until the
     block ends (gc.freeze, gc.unfreeze).
@@ -501,7 +516,7 @@ class RumourLedger(Application):
         assert isinstance(self.recorder, BulkRecorder)
         now = self.clock()
         stream = iter(entries)
-        with Spool() as spool:
+        with Spool() as spool, _import_errors():
             # Read before any check: whatever is stored after it makes the checks stale.
             mark = self.recorder.max_notification_id() or 0
             try:
@@ -519,12 +534,6 @@ class RumourLedger(Application):
                 self.fallbacks += 1
                 replay = chain(spool.entries(), stream) if again is None else again()
                 return self._import_locked(replay, file, now=now)
-            except IntegrityError:
-                raise LedgerError(
-                    "another writer changed the ledger during the import: nothing was stored"
-                ) from None
-            except PersistenceError as error:
-                raise write_error(error) from None
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _spool_entries(
@@ -574,7 +583,11 @@ class RumourLedger(Application):
         chunk = list(islice(stream, IMPORT_CHUNK))
         self._ask_read_models(chunk, run)
         try:
-            with self.recorder.bulk() as session, _frozen_survivors() as settle:
+            with (
+                _import_errors(),
+                self.recorder.bulk() as session,
+                _frozen_survivors() as settle,
+            ):
                 while chunk:
                     self._import_chunk(chunk, run, session)
                     settle()
@@ -583,14 +596,6 @@ class RumourLedger(Application):
                     raise _RolledBack
         except _RolledBack:
             pass
-        except IntegrityError:
-            # The write lock is taken before any check, so only a writer that ignores it
-            # can get here.
-            raise LedgerError(
-                "another writer changed the ledger during the import: nothing was stored"
-            ) from None
-        except PersistenceError as error:
-            raise write_error(error) from None
         return Imported(added=run.added, skipped=run.seen - run.added)
 
     def _ask_read_models(self, chunk: list[Entry], run: ImportRun) -> None:
