@@ -211,7 +211,7 @@ def why(
             line = f"  {c.published.isoformat()} {c.source}: {c.label} {short(c.to_dict()['id'])}"
             click.echo(safe(line))
     for line in explained.describe().splitlines():
-        if not line.startswith("  ") or line.startswith(("  ended", "  only")):
+        if not line.startswith("  ") or line.startswith(("  prior", "  ended", "  only")):
             click.echo(safe(line))
     rows = [
         ["", "prior", "", "", "", "", f"{explained.prior_log_odds:+.2f}", f"{explained.prior:.0%}"]

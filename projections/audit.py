@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,7 @@ def source_audit(conn: Connection, name: str, moment: Moment, settings: Settings
     Its calls are all on the moves of these claims, so only those moves are read."""
     names = names_at(conn, moment)
     canonical, spellings = resolve_source(conn, names, name)
+    settings = reliability.with_outcomes(conn, moment, settings)
     query = (
         select(claims, rumours.c.label)
         .join(rumours, rumours.c.id == claims.c.rumour_id)
@@ -227,7 +229,7 @@ def league(
         raise ValueError(f"unknown sort {sort!r}")
     names = names_at(conn, moment)
     counts, shown = _claims_by_source(conn, moment, names)
-    tallies = _tallies(conn, moment, settings)
+    settings, tallies = _tallies(conn, moment, settings)
     table = []
     for key, counted in counts.items():
         prior = settings.reliability_for(key)
@@ -250,12 +252,18 @@ def league(
     return sorted(table, key=order[sort])
 
 
-def _tallies(conn: Connection, moment: Moment, settings: Settings) -> dict[str, track.Tally]:
-    """Every scored source's record: from the calls model as the ledger stands now, or
-    worked out from the claims as it stood at a past recording time."""
+def _tallies(
+    conn: Connection, moment: Moment, settings: Settings
+) -> tuple[Settings, dict[str, track.Tally]]:
+    """The settings with the ledger's outcomes as of the moment, and every scored source's
+    record: from the calls model as the ledger stands now, or worked out from the claims as
+    it stood at a past recording time."""
     if moment.known_at is None:
-        return reliability.tallies_on(conn, moment.as_of, settings)
-    return {key: record.tally() for key, record in weigh(conn, moment, settings).records.items()}
+        settings = reliability.with_outcomes(conn, moment, settings)
+        return settings, reliability.tallies_on(conn, moment.as_of, settings)
+    weighing = weigh(conn, moment, settings)
+    settings = replace(settings, outcomes=weighing.settings.outcomes)
+    return settings, {key: record.tally() for key, record in weighing.records.items()}
 
 
 def _claims_by_source(

@@ -72,7 +72,14 @@ from rumour_ledger.projections.standings import (
     standings_of,
     unfolding_on,
 )
-from rumour_ledger.projections.tables import IN_LIST, chunked, claims, rumours, standings
+from rumour_ledger.projections.tables import (
+    IN_LIST,
+    OUTCOMES_KEY,
+    chunked,
+    claims,
+    rumours,
+    standings,
+)
 from rumour_ledger.projections.views import RumourRef
 
 MAX_TIMELINE_DAYS = 20 * 366
@@ -112,6 +119,14 @@ def weigh(
         evidence = evidence_by_move(conn, found, moment, scope_ids)
         rival = rivals(conn, moment, found, found.moves.values())
         read = Weighing(moment, found, evidence, rival, {}, settings)
+    if origins_of is None:
+        # Every move is read already: the ledger's outcomes come from what was read.
+        happened = track.outcomes_of(
+            read.found.moves, read.evidence, read.rivals, moment.as_of, settings
+        )
+        settings = replace(settings, outcomes=happened)
+    else:
+        settings = reliability.with_outcomes(conn, moment, settings)
     calls = track.all_calls(read.found.moves, read.evidence, read.rivals, moment.as_of, settings)
     known = track.records(calls, settings)
     return replace(read, records=known, settings=track.learned(settings, known))
@@ -612,16 +627,26 @@ def timeline(
         from rumour_ledger.ledger.errors import LedgerError
 
         raise LedgerError(f"a timeline covers at most {MAX_TIMELINE_DAYS} days: narrow --from/--to")
-    records = _records_through_time(conn, weighing, _first_needed(evidence, start), end)
+    records = _records_through_time(conn, weighing, _first_needed(evidence, start), start, end)
     resolutions = weighing.rivals.resolutions(move.key, move.move.role)
     unfolding = DayByDay(move.move, evidence, settings, resolutions)
-    reliability_for = partial(reliability.reliability_from_counts, settings, records.counts)
     by_day: dict[date, list[Evidence]] = {}
     for e in evidence:
         by_day.setdefault(e.published, []).append(e)
     points = []
+    outcomes: tuple[int, int] | None = None
+    reliability_for: Callable[[str], float] = settings.reliability_for
     for day in _days(start, end):
-        unfolding.reweigh(records.on(day))
+        moved = records.on(day)
+        found = records.counts.get(OUTCOMES_KEY, (0, 0))
+        if found != outcomes:
+            # The ledger's outcomes moved the prior in use, and with it every weight.
+            outcomes = found
+            then = replace(settings, outcomes=found)
+            unfolding.rebase(then)
+            reliability_for = partial(reliability.reliability_from_counts, then, records.counts)
+        else:
+            unfolding.reweigh(moved)
         unfolding.take(day)
         points.append(
             {
@@ -657,19 +682,29 @@ def _first_needed(evidence: Iterable[Evidence], start: date) -> dict[str, date]:
 
 
 def _records_through_time(
-    conn: Connection, weighing: Weighing, needed: dict[str, date], end: date
+    conn: Connection, weighing: Weighing, needed: dict[str, date], start: date, end: date
 ) -> reliability.RecordsThroughTime:
-    """The origins' records day by day: from the calls model as the ledger stands now, or
-    worked out from the evidence read for a past recording time."""
+    """The origins' records and the ledger's outcomes day by day: from the calls model as
+    the ledger stands now, or worked out from the evidence read for a past recording time
+    (the outcomes, from the whole ledger's; so too for another horizon)."""
     settings = weighing.settings
-    origins = set(needed)
+    horizon = settings.horizon_days
+    if weighing.moment.known_at is None and horizon == reliability.DEFAULT_HORIZON:
+        return reliability.records_through_time(
+            conn, {**needed, OUTCOMES_KEY: start}, end, settings
+        )
     if weighing.moment.known_at is None:
-        return reliability.records_through_time(conn, needed, end, settings)
-    moves = weighing.found.moves.values()
-    every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
-    scored = [c for c in every if c.source_key in origins]
+        scored = reliability.scored_calls(conn, needed, end)
+    else:
+        moves = weighing.found.moves.values()
+        every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
+        scored = [c for c in every if c.source_key in needed]
+    ledger = weigh_every_move(conn, weighing.moment, settings)
+    outcome_days = calls_model.outcome_days_on_the_fly(
+        ledger.found.moves.values(), ledger.evidence, ledger.rivals, horizon
+    )
     return reliability.RecordsThroughTime.of(
-        reliability.record_days_of(scored, settings.horizon_days)
+        [*reliability.record_days_of(scored, horizon), *outcome_days]
     )
 
 

@@ -232,7 +232,14 @@ def open_read_models(store: Store) -> Engine:
 
     engine = read_models_engine(store)
     try:
+        older = _before_outcomes(engine)
         claims_model.create_tables(engine)
+        if older:
+            # Its per-move models were worked out without the ledger's outcomes: the next
+            # catch-up works them out again, once.
+            from rumour_ledger.projections import calls as calls_model
+
+            calls_model.rebuild(engine)
     except SQLAlchemyError as error:
         engine.dispose()
         if any(word in str(error) for word in ("readonly", "read-only", "locked", "lock timeout")):
@@ -241,6 +248,16 @@ def open_read_models(store: Store) -> Engine:
             raise tracking.store_error(error) from None
         raise _unusable(store, error) from None
     return engine
+
+
+def _before_outcomes(engine: Engine) -> bool:
+    """The ledger's per-move models were made by a version without the outcomes table."""
+    from sqlalchemy import inspect
+
+    from rumour_ledger.projections.tables import calls, outcomes
+
+    found = inspect(engine)
+    return found.has_table(calls.name) and not found.has_table(outcomes.name)
 
 
 class RawConnections:

@@ -79,7 +79,7 @@ def forecasts(
     for day in sorted(wanted):
         then = _then(conn, final, day, [move for move, _, _ in wanted[day]], settings)
         for move, result, offset in wanted[day]:
-            made.append(_forecast(then, move.key, move.ref.label, result, offset, day, settings))
+            made.append(_forecast(then, move.key, move.ref.label, result, offset, day))
     return made
 
 
@@ -110,17 +110,18 @@ def _forecast(
     result: track.Outcome,
     offset: int,
     day: date,
-    settings: Settings,
 ) -> Forecast:
     explained = then.explain(then.found.moves[key])
     stances = explained.reports + explained.denials
-    majority = explained.reports / stances if stances else settings.prior
+    # The prior baseline is the prior in use that day: learned from the outcomes by then.
+    prior = then.settings.base_rate
+    majority = explained.reports / stances if stances else prior
     return Forecast(
         label=label,
         days_before=offset,
         day=day,
         model=explained.likelihood,
-        prior=settings.prior,
+        prior=prior,
         majority=majority,
         happened=int(result.happened),
     )

@@ -18,9 +18,10 @@ how every move is grouped, so one means working everything out again.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -47,13 +48,16 @@ from rumour_ledger.projections.likelihood import CONFIRMATION, REPORT, Evidence,
 from rumour_ledger.projections.reliability import (
     DEFAULT_HORIZON,
     RIGHT,
+    RecordDay,
     Scored,
 )
 from rumour_ledger.projections.spread import spread
 from rumour_ledger.projections.standings import STANDING_COLUMNS, standing_row
 from rumour_ledger.projections.tables import (
+    OUTCOMES_KEY,
     calls,
     chunked,
+    outcomes,
     positions,
     record_days,
     rumours,
@@ -74,7 +78,7 @@ SUBJECTS_PER_SLICE = 100
 SPREAD_FROM = 50
 EVERYTHING = Moment(date.max)
 # The tables a whole rewrite loads without their secondary indexes, made again at the end.
-INDEXED = (calls, standings)
+INDEXED = (calls, standings, outcomes)
 # Calls are stored unscored; the settings only matter to `right`, worked out when read.
 DEFAULTS = Settings()
 
@@ -156,6 +160,59 @@ def _open_outcomes(
         yield day, None if reopened else track.Outcome(False, ending[0], ending[1])
 
 
+class Span(NamedTuple):
+    """A stretch of published days over which a move counts toward the ledger's base rate,
+    and how: happened or not (`records.counted_outcome` on each of its days)."""
+
+    valid_from: date
+    valid_to: date | None
+    happened: bool
+
+
+def outcome_spans(said: date | None, found: Sequence[Episode], horizon_days: float) -> list[Span]:
+    """The spans over which a move first spoken of on a day counts, from its episodes: each
+    episode from that day on, and, in the stretches no episode covers, the days after the
+    horizon has run out (as not happened)."""
+    if said is None:
+        return []
+    expires = _expiry(said, horizon_days)
+    spans: list[Span] = []
+    held = said  # the first day not yet accounted for
+    for episode in found:
+        if episode.valid_to is not None and episode.valid_to <= said:
+            continue
+        start = max(episode.valid_from, said)
+        if held < start and expires is not None and max(held, expires) < start:
+            spans.append(Span(max(held, expires), start, False))
+        spans.append(Span(start, episode.valid_to, episode.outcome.happened))
+        if episode.valid_to is None:
+            return _joined(spans)
+        held = episode.valid_to
+    if expires is not None:
+        spans.append(Span(max(held, expires), None, False))
+    return _joined(spans)
+
+
+def _expiry(said: date, horizon_days: float) -> date | None:
+    """The first day a move first spoken of on `said` has run out of time, if any."""
+    days = math.floor(horizon_days) + 1
+    if said.toordinal() + days > date.max.toordinal():
+        return None
+    return said + timedelta(days=days)
+
+
+def _joined(spans: list[Span]) -> list[Span]:
+    """Neighbouring spans of the same outcome as one."""
+    joined: list[Span] = []
+    for span in spans:
+        last = joined[-1] if joined else None
+        if last is not None and last.valid_to == span.valid_from and last.happened == span.happened:
+            joined[-1] = Span(last.valid_from, span.valid_to, span.happened)
+        else:
+            joined.append(span)
+    return joined
+
+
 class StoredCall(NamedTuple):
     """One row of the calls table."""
 
@@ -197,11 +254,17 @@ class StoredCall(NamedTuple):
 
 
 def _calls(
-    found: Rumoured, evidence: Sequence[Evidence], rival: Rivals
+    found: Rumoured,
+    evidence: Sequence[Evidence],
+    rival: Rivals,
+    found_episodes: Sequence[Episode] | None = None,
 ) -> Iterator[tuple[Episode, list[tuple[str, bool, Evidence]]]]:
-    """Every episode of one move, with who made a call in it and on which claim."""
+    """Every episode of one move (worked out, unless given), with who made a call in it
+    and on which claim."""
     in_order = sorted(evidence, key=lambda e: (e.published, e.position))
-    for episode in episodes(found, evidence, rival):
+    if found_episodes is None:
+        found_episodes = episodes(found, evidence, rival)
+    for episode in found_episodes:
         latest = track.latest_stances(in_order, episode.outcome.resolved_on)
         yield episode, [(key, relayed, e) for (key, relayed), e in latest.items()]
 
@@ -232,7 +295,10 @@ def call_rows(found: Rumoured, evidence: Sequence[Evidence], rival: Rivals) -> l
 
 
 def stored_call_rows(
-    found: Rumoured, evidence: Sequence[Evidence], rival: Rivals
+    found: Rumoured,
+    evidence: Sequence[Evidence],
+    rival: Rivals,
+    found_episodes: Sequence[Episode] | None = None,
 ) -> list[tuple[Any, ...]]:
     """As call_rows, as the database stores them (StoredCall.stored), made directly: a
     whole rewrite makes 4.8 million of them at 1M.
@@ -243,7 +309,7 @@ def stored_call_rows(
     rows = []
     move_id = found.ref.id
     said: dict[tuple[str, bool, str], tuple[Any, ...]] = {}
-    for episode, callers in _calls(found, evidence, rival):
+    for episode, callers in _calls(found, evidence, rival, found_episodes):
         result = episode.outcome
         resolved_on = result.resolved_on
         valid_to = None if episode.valid_to is None else _iso(episode.valid_to)
@@ -269,10 +335,27 @@ def _iso(day: date) -> str:
 
 
 class Worked(NamedTuple):
-    """Some moves' rows as stored: their standings and their calls."""
+    """Some moves' rows as stored: their standings, their calls and their outcome spans."""
 
     standings: list[tuple[Any, ...]]
     calls: list[tuple[Any, ...]]
+    outcomes: list[tuple[Any, ...]]
+
+
+def stored_outcome_rows(
+    found: Rumoured, evidence: Sequence[Evidence], found_episodes: Sequence[Episode]
+) -> list[tuple[Any, ...]]:
+    """A move's outcome spans with the default horizon, as the database stores them."""
+    spans = outcome_spans(track.first_said(evidence), found_episodes, DEFAULT_HORIZON)
+    return [
+        (
+            found.ref.id,
+            _iso(span.valid_from),
+            None if span.valid_to is None else _iso(span.valid_to),
+            span.happened,
+        )
+        for span in spans
+    ]
 
 
 def _worked_out(conn: Connection, moves: Sequence[Rumoured], names: Names, rival: Rivals) -> Worked:
@@ -280,12 +363,19 @@ def _worked_out(conn: Connection, moves: Sequence[Rumoured], names: Names, rival
     member_ids = [i for move in moves for i in move.ids]
     found = Catalogue((m for move in moves for m in move.members), names)
     evidence = evidence_by_move(conn, found, EVERYTHING, member_ids)
-    spoken_of = [move for move in moves if evidence.get(move.key)]
-    standing_rows = [standing_row(move, evidence[move.key], rival) for move in spoken_of]
-    stored = [
-        row for move in spoken_of for row in stored_call_rows(move, evidence[move.key], rival)
-    ]
-    return Worked(standing_rows, stored)
+    worked = Worked([], [], [])
+    for move in moves:
+        said = evidence.get(move.key)
+        if not said:
+            continue
+        found_episodes = episodes(move, said, rival)
+        worked.standings.append(standing_row(move, said, rival))
+        worked.calls.extend(stored_call_rows(move, said, rival, found_episodes))
+        worked.outcomes.extend(stored_outcome_rows(move, said, found_episodes))
+    return worked
+
+
+OUTCOME_COLUMNS = ("move_id", "valid_from", "valid_to", "happened")
 
 
 def _write(conn: Connection, worked: Worked) -> None:
@@ -293,6 +383,8 @@ def _write(conn: Connection, worked: Worked) -> None:
         bulk.insert_rows(conn, standings, STANDING_COLUMNS, worked.standings)
     if worked.calls:
         bulk.insert_rows(conn, calls, StoredCall._fields, worked.calls)
+    if worked.outcomes:
+        bulk.insert_rows(conn, outcomes, OUTCOME_COLUMNS, worked.outcomes)
 
 
 def _rewrite(
@@ -307,20 +399,30 @@ def _rewrite(
             changes.add(conn, some, -1)
             conn.execute(delete(calls).where(calls.c.move_id.in_(some)))
             conn.execute(delete(standings).where(standings.c.move_id.in_(some)))
+            conn.execute(delete(outcomes).where(outcomes.c.move_id.in_(some)))
         _write(conn, _worked_out(conn, chunk, names, rival))
         for some in chunked(ids):
             changes.add(conn, some, +1)
     return changes
 
 
+# A move's outcome span as a record's change: +1 resolved (and +1 happened if it did) on
+# the day it starts counting toward the base rate, -1 on the day it stops.
+HAPPENED = "CASE WHEN happened THEN 1 ELSE 0 END"
 # The record changes some moves' own calls make: +1 scored (and +1 right if right) on the
-# day a call starts counting, -1 on the day it stops, as _RECORD_DAYS sums them.
+# day a call starts counting, -1 on the day it stops, as _RECORD_DAYS sums them; and the
+# changes their outcome spans make to the ledger's outcomes.
 _BOUNDARIES = f"""
 SELECT source_key, valid_from, 1, {RIGHT} FROM calls
 WHERE NOT relayed AND move_id IN :ids
 UNION ALL
 SELECT source_key, valid_to, -1, -({RIGHT}) FROM calls
-WHERE NOT relayed AND valid_to IS NOT NULL AND move_id IN :ids"""
+WHERE NOT relayed AND valid_to IS NOT NULL AND move_id IN :ids
+UNION ALL
+SELECT '{OUTCOMES_KEY}', valid_from, 1, {HAPPENED} FROM outcomes WHERE move_id IN :ids
+UNION ALL
+SELECT '{OUTCOMES_KEY}', valid_to, -1, -({HAPPENED}) FROM outcomes
+WHERE valid_to IS NOT NULL AND move_id IN :ids"""
 
 
 class DayChanges:
@@ -394,10 +496,15 @@ def _shift_days(conn: Connection, changes: DayChanges) -> None:
 
 
 def _boundary_days(conn: Connection, source_key: str, days: Sequence[date]) -> set[date]:
-    """Which of these days some own call of the source still starts or stops counting on."""
-    own = and_(calls.c.source_key == source_key, ~calls.c.relayed)
-    starts = select(calls.c.valid_from).where(own, calls.c.valid_from.in_(days))
-    stops = select(calls.c.valid_to).where(own, calls.c.valid_to.in_(days))
+    """Which of these days some own call of the source (or, for the ledger's outcomes,
+    some move's outcome span) still starts or stops counting on."""
+    if source_key == OUTCOMES_KEY:
+        starts = select(outcomes.c.valid_from).where(outcomes.c.valid_from.in_(days))
+        stops = select(outcomes.c.valid_to).where(outcomes.c.valid_to.in_(days))
+    else:
+        own = and_(calls.c.source_key == source_key, ~calls.c.relayed)
+        starts = select(calls.c.valid_from).where(own, calls.c.valid_from.in_(days))
+        stops = select(calls.c.valid_to).where(own, calls.c.valid_to.in_(days))
     return {_as_day(d) for d in conn.execute(starts.union(stops)).scalars()}
 
 
@@ -405,6 +512,7 @@ def _boundary_days(conn: Connection, source_key: str, days: Sequence[date]) -> s
 # (as reliability.record_days_of does in Python for other horizons): a call counts from
 # its valid_from day and stops counting on its valid_to day; a day's record is the running
 # sum of those changes. Set-based: a sweep in Python over 4.3 million calls took 40 s at 1M.
+# The ledger's outcomes are summed the same way from the outcome spans.
 _RECORD_DAYS = f"""
 INSERT INTO record_days (source_key, day, scored, "right")
 SELECT source_key, day,
@@ -420,15 +528,26 @@ FROM (
         UNION ALL
         SELECT source_key, valid_to, -1, -({RIGHT})
         FROM calls WHERE NOT relayed AND valid_to IS NOT NULL {{among}}
+        {{outcomes}}
     ) AS changes
     GROUP BY source_key, day
 ) AS by_day"""
 
 
+_OUTCOME_CHANGES = f"""
+        UNION ALL
+        SELECT '{OUTCOMES_KEY}', valid_from, 1, {HAPPENED} FROM outcomes
+        UNION ALL
+        SELECT '{OUTCOMES_KEY}', valid_to, -1, -({HAPPENED}) FROM outcomes
+        WHERE valid_to IS NOT NULL"""
+
+
 def _store_days(conn: Connection, sources: Sequence[str] | None = None) -> None:
-    """Work out the record days of these sources (None: of every source) from their calls."""
+    """Work out the record days of these sources (None: of every source, and the ledger's
+    outcomes) from their calls."""
     among = "" if sources is None else "AND source_key IN :sources"
-    query = text(_RECORD_DAYS.format(among=among))
+    with_outcomes = _OUTCOME_CHANGES if sources is None else ""
+    query = text(_RECORD_DAYS.format(among=among, outcomes=with_outcomes))
     params: dict[str, Any] = {"horizon": DEFAULT_HORIZON, "report": REPORT}
     if sources is not None:
         query = query.bindparams(bindparam("sources", expanding=True))
@@ -441,7 +560,7 @@ def _everything(conn: Connection, names: Names, store: Store | None = None) -> N
     spread over the machine's cores when the store can be opened from other processes."""
     bulk.hand_back_freed_memory()
     bulk.tune(conn)
-    for table in (calls, standings, record_days):
+    for table in (calls, standings, outcomes, record_days):
         conn.execute(delete(table))
     dropped = bulk.drop_indexes(conn, INDEXED)
     rival = rivals(conn, EVERYTHING, Catalogue((), names))
@@ -467,11 +586,12 @@ def _slice_worked_out(
     if subjects is not None:
         query = query.where(rumours.c.subject_key.between(*subjects))
     moves = list(Catalogue(conn.execute(query), names).moves.values())
-    worked = Worked([], [])
+    worked = Worked([], [], [])
     for chunk in chunked(moves, MOVES_PER_CHUNK):
         part = _worked_out(conn, chunk, names, rival)
         worked.standings.extend(part.standings)
         worked.calls.extend(part.calls)
+        worked.outcomes.extend(part.outcomes)
     return worked
 
 
@@ -588,6 +708,7 @@ def rebuild(engine: Engine) -> None:
             conn.execute(delete(calls))
             conn.execute(delete(record_days))
             conn.execute(delete(standings))
+            conn.execute(delete(outcomes))
             conn.execute(delete(positions).where(positions.c.name == NAME))
     except DBAPIError as error:  # a read-only ledger, a full disk, a held lock
         raise store_error(error) from None
@@ -605,3 +726,36 @@ def scored_on_the_fly(
         for row in call_rows(move, evidence[move.key], rival)
         if not row.relayed
     ]
+
+
+def outcome_days_on_the_fly(
+    moves: Iterable[Rumoured],
+    evidence: dict[Any, list[Evidence]],
+    rival: Rivals,
+    horizon_days: float,
+) -> list[RecordDay]:
+    """The ledger's outcomes on every day they changed, as the model would store them (as
+    record days under OUTCOMES_KEY, resolved and happened as scored and right), worked out
+    from evidence read for one question: at a past recording time, or another horizon."""
+    changes: dict[date, list[int]] = {}
+    for move in moves:
+        said = evidence.get(move.key)
+        if not said:
+            continue
+        found = episodes(move, said, rival)
+        for span in outcome_spans(track.first_said(said), found, horizon_days):
+            start = changes.setdefault(span.valid_from, [0, 0])
+            start[0] += 1
+            start[1] += span.happened
+            if span.valid_to is not None:
+                end = changes.setdefault(span.valid_to, [0, 0])
+                end[0] -= 1
+                end[1] -= span.happened
+    days = []
+    resolved = happened = 0
+    for day, (resolved_delta, happened_delta) in sorted(changes.items()):
+        if resolved_delta or happened_delta:
+            resolved += resolved_delta
+            happened += happened_delta
+            days.append(RecordDay(OUTCOMES_KEY, day, resolved, happened))
+    return days

@@ -13,7 +13,7 @@ from rumour_ledger.ledger.errors import LedgerError
 from rumour_ledger.ledger.names import name_key
 from rumour_ledger.projections.likelihood import Settings
 
-TUNABLES = {f.name for f in fields(Settings)} - {"reliabilities"}
+TUNABLES = {f.name for f in fields(Settings)} - {"reliabilities", "outcomes"}
 # A settings file is a few lines; anything bigger is the wrong file (or /dev/zero).
 LARGEST_CONFIG_BYTES = 1 << 20
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
-from functools import reduce
+from functools import cached_property, reduce
 from typing import NamedTuple
 
 REPORT = "report"
@@ -101,6 +101,14 @@ class Resolution:
 WEAKEST_PRIOR_STRENGTH = 0.01
 
 
+def learned_prior(prior: float, strength: float, happened: int, resolved: int) -> float:
+    """The mean of a Beta(prior·strength + happened, (1 − prior)·strength + not happened):
+    the configured prior, worth `strength` resolved moves, updated by the ledger's own."""
+    if math.isinf(strength) or not resolved:
+        return prior
+    return (prior * strength + happened) / (strength + resolved)
+
+
 def _check_probability(name: str, value: float) -> None:
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
@@ -126,6 +134,12 @@ class Settings:
     # concurring outlets of equal weight count log2(1 + n) times one; 0 counts each fully.
     # 0.5 scored best over all of issue 17's protocols (docs/likelihood.md).
     concurring_discount: float = 0.5
+    # How many resolved moves' worth of belief the configured prior carries against the
+    # ledger's own outcomes (see `base_rate`); inf keeps the prior as configured.
+    prior_strength: float = 20.0
+    # The ledger's resolved moves as of the day asked, (happened, resolved): learned from
+    # the read models, never configured.
+    outcomes: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         _check_probability("prior", self.prior)
@@ -146,15 +160,44 @@ class Settings:
         discount = self.concurring_discount
         if not (math.isfinite(discount) and discount >= 0):
             raise ValueError(f"concurring_discount must be at least 0, got {discount!r}")
+        if not (self.prior_strength >= WEAKEST_PRIOR_STRENGTH):  # (false for NaN too)
+            raise ValueError(
+                f"prior_strength must be at least {WEAKEST_PRIOR_STRENGTH}, "
+                f"got {self.prior_strength!r}"
+            )
+        happened, resolved = self.outcomes
+        if not 0 <= happened <= resolved:
+            raise ValueError(f"outcomes must be (happened, resolved), got {self.outcomes!r}")
         # Below 1 a party to the move would count for less than a bystander.
         if not (math.isfinite(self.first_party_weight) and self.first_party_weight >= 1):
             raise ValueError(
                 f"first_party_weight must be at least 1, got {self.first_party_weight!r}"
             )
 
+    @cached_property
+    def base_rate(self) -> float:
+        """The prior in use: the share of the ledger's resolved moves that happened, shrunk
+        toward the configured prior as if that were `prior_strength` resolved moves. A
+        young ledger starts from the configured prior; a ledger of many outcomes from its
+        own."""
+        return learned_prior(self.prior, self.prior_strength, *self.outcomes)
+
+    @cached_property
+    def unrated_reliability(self) -> float:
+        """The reliability of a source with no record and none configured: as far above the
+        prior in use as the configured default is above the configured prior, so an
+        unknown outlet moves a move's odds by the same factor whatever the ledger's base
+        rate (with a learned base rate of 15%, a default of 35% fixed against it would
+        make an unknown blog count as much as a record of many right calls)."""
+        if self.base_rate == self.prior:
+            return self.default_reliability  # exactly, not to the last bit of a round trip
+        shift = _logit(self.default_reliability) - _logit(self.prior)
+        return _sigmoid(_logit(self.base_rate) + shift)
+
     def reliability_for(self, source_key: str) -> float:
-        """The configured or learned reliability of a source, else the default."""
-        return self.reliabilities.get(source_key, self.default_reliability)
+        """The configured or learned reliability of a source, else the unrated one."""
+        found = self.reliabilities.get(source_key)
+        return self.unrated_reliability if found is None else found
 
     def to_dict(self) -> dict[str, object]:
         return _fields_of(self)
@@ -233,6 +276,7 @@ class Explanation:
     as_of: date
     resolved_by: str | None
     resolved_on: date | None
+    prior_from: PriorFrom | None = None
 
     def to_dict(self) -> dict[str, object]:
         return _fields_of(self)
@@ -243,6 +287,8 @@ class Explanation:
             f"{self.likelihood:.0%} ({self.status.replace('_', ' ')}) as of "
             f"{self.as_of.isoformat()}, starting from a prior of {self.prior:.0%}"
         ]
+        if self.prior_from is not None:
+            lines.append(f"  prior: {self.prior_from.describe()}")
         if self.resolved_by:
             lines.append(f"  ended: {self.resolved_by}")
         if self.counted_after:
@@ -262,6 +308,40 @@ class Explanation:
                 + (f"; relayed by {relayed}" if relayed else "")
             )
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorFrom:
+    """Where the prior in use came from: the configured prior, worth `strength` resolved
+    moves, and the ledger's own resolved moves as of the day, of which some happened."""
+
+    configured: float
+    strength: float
+    resolved: int
+    happened: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> PriorFrom:
+        happened, resolved = settings.outcomes
+        return cls(settings.prior, settings.prior_strength, resolved, happened)
+
+    def to_dict(self) -> dict[str, object]:
+        # JSON has no infinity: a prior kept as configured has no strength to show.
+        strength = self.strength if math.isfinite(self.strength) else None
+        return {**_fields_of(self), "strength": strength}
+
+    def describe(self) -> str:
+        """In words: how much the ledger's own outcomes moved the configured prior."""
+        if math.isinf(self.strength):
+            return f"as configured ({self.configured:.0%}), set not to learn"
+        if not self.resolved:
+            return f"as configured ({self.configured:.0%}); no resolved move to learn from yet"
+        moves = "move" if self.resolved == 1 else "moves"
+        return (
+            f"{self.happened:,} of the ledger's {self.resolved:,} resolved {moves} happened, "
+            f"weighed with the configured {self.configured:.0%}, "
+            f"which counts as {self.strength:g} moves"
+        )
 
 
 def _ordinal(n: int) -> str:
@@ -465,7 +545,7 @@ def _contribution(
 
 def weight_of(kind: str, reliability: float, first_party: bool, settings: Settings) -> float:
     """The log-odds a counted claim moves its move by, before decay."""
-    magnitude = source_weight(reliability, settings.prior)
+    magnitude = source_weight(reliability, settings.base_rate)
     if first_party:
         magnitude *= settings.first_party_weight
     # Adding 0.0 turns a zero-weight denial's -0.0 into a plain 0.0.
@@ -494,7 +574,7 @@ def _contributions(
         settings.concurring_discount,
         settings.half_life_days,
     )
-    running = _logit(settings.prior)
+    running = _logit(settings.base_rate)
     with_points = []
     for part, (n, share) in zip(parts, shares, strict=True):
         # The same arithmetic as `discounted` then `_aged`, so the fast paths agree exactly.
@@ -573,7 +653,7 @@ def explain(
     cutoff = ending.published if ending else None
     weighed = [c for c in claims if cutoff is None or c.published > cutoff]
     parts = _contributions(move, weighed, as_of, settings)
-    prior_log_odds = _logit(settings.prior)
+    prior_log_odds = _logit(settings.base_rate)
     log_odds = prior_log_odds + math.fsum(p.log_odds for p in parts)
 
     confirmations = [c for c in claims if c.kind == CONFIRMATION]
@@ -588,7 +668,7 @@ def explain(
         move=move,
         likelihood=value,
         status=status,
-        prior=settings.prior,
+        prior=settings.base_rate,
         prior_log_odds=prior_log_odds,
         log_odds=log_odds,
         contributions=parts,
@@ -603,6 +683,7 @@ def explain(
         as_of=as_of,
         resolved_by=resolved_by,
         resolved_on=resolved_on,
+        prior_from=PriorFrom.of(settings),
     )
 
 
@@ -627,7 +708,7 @@ class DayByDay:
         self.resolutions = sorted(resolutions, key=lambda r: (r.published, r.reason))
         self.parties = move.parties()
         self.settings = settings
-        self.prior_log_odds = _logit(settings.prior)
+        self.prior_log_odds = _logit(settings.base_rate)
         self.counts: dict[str, Count] = {}
         self.weights: dict[str, tuple[float, int]] = {}  # by origin: weight, day counted
         # The counted claims as `_aged` takes them, concurring outlets discounted: worked
@@ -670,6 +751,13 @@ class DayByDay:
             self.status, self.resolved_by, self.resolved_on = _status(
                 self.confirmed, self.ending, said
             )
+
+    def rebase(self, settings: Settings) -> None:
+        """The ledger's outcomes changed the prior in use: weigh every counted claim again."""
+        self.settings = settings
+        self.prior_log_odds = _logit(settings.base_rate)
+        self.weights.clear()
+        self.aged = None
 
     def reweigh(self, origin_keys: Iterable[str]) -> None:
         """These origins' reliabilities changed: weigh their counted claims again."""
@@ -725,7 +813,7 @@ class Ageing:
     def __init__(self, as_of: date, settings: Settings) -> None:
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days
-        self.prior_log_odds = _logit(settings.prior)
+        self.prior_log_odds = _logit(settings.base_rate)
         self.concurring_discount = settings.concurring_discount
         self.decays: dict[int, float] = {}  # by days of ageing
 
@@ -762,9 +850,9 @@ class Ceiling:
     cut to its top moves skips those that cannot reach the cut without reading them."""
 
     def __init__(self, as_of: date, settings: Settings) -> None:
-        best = max([settings.default_reliability, *settings.reliabilities.values()])
-        self.most = source_weight(best, settings.prior) * settings.first_party_weight
-        self.prior_log_odds = _logit(settings.prior)
+        best = max([settings.unrated_reliability, *settings.reliabilities.values()])
+        self.most = source_weight(best, settings.base_rate) * settings.first_party_weight
+        self.prior_log_odds = _logit(settings.base_rate)
         self.as_of = as_of.toordinal()
         self.half_life = settings.half_life_days
 

@@ -140,6 +140,53 @@ def outcome(
     return Outcome(False, explained.resolved_on, explained.resolved_by or "")
 
 
+def first_said(evidence: Iterable[Evidence]) -> date | None:
+    """The day a move was first spoken of: its first report or denial (relays too)."""
+    return min((e.published for e in evidence if e.kind in STANCES), default=None)
+
+
+def counted_outcome(
+    result: Outcome | None, said: date | None, as_of: date, horizon_days: float
+) -> bool | None:
+    """Whether a move counts toward the ledger's base rate as of a day, and how: True if
+    it happened, False if not, None while it is open. Only a move spoken of by then
+    counts (a bare confirmation is no rumour). It is resolved as records are (`outcome`),
+    and a move still unconfirmed more than the horizon after it was first spoken of has
+    run out of time: not happened, until a late confirmation says otherwise (without this,
+    only the moves that happened or were ended by a rival would count, and a ledger where
+    most rumours just fade would learn that most rumours come true)."""
+    if said is None or said > as_of:
+        return None
+    if result is not None:
+        return result.happened
+    if (as_of - said).days > horizon_days:
+        return False
+    return None
+
+
+def outcomes_of(
+    moves: Mapping[MoveKey, Rumoured],
+    evidence: Mapping[MoveKey, list[Evidence]],
+    rivals: Rivals,
+    as_of: date,
+    settings: Settings,
+) -> tuple[int, int]:
+    """The ledger's moves as they count toward its base rate as of a day: (happened,
+    resolved). The reference the stored read model is pinned to."""
+    happened = resolved = 0
+    for key, found in moves.items():
+        claims = [e for e in evidence.get(key, []) if e.published <= as_of]
+        said = first_said(claims)
+        if said is None:
+            continue
+        result = outcome(found, claims, rivals, as_of)
+        counted = counted_outcome(result, said, as_of, settings.horizon_days)
+        if counted is not None:
+            resolved += 1
+            happened += counted
+    return happened, resolved
+
+
 def is_right(kind: str, published: date, result: Outcome, horizon_days: float) -> bool:
     in_time = result.happened and (result.resolved_on - published).days <= horizon_days
     return in_time if kind == REPORT else not in_time

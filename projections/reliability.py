@@ -19,8 +19,15 @@ from sqlalchemy import Connection, Date, bindparam, func, select, text, union_al
 
 from rumour_ledger.projections import bulk
 from rumour_ledger.projections import records as track
+from rumour_ledger.projections.evidence import (
+    Moment,
+    catalogue,
+    evidence_by_move,
+    names_at,
+    rivals,
+)
 from rumour_ledger.projections.likelihood import REPORT, Settings
-from rumour_ledger.projections.tables import calls, chunked, record_days
+from rumour_ledger.projections.tables import OUTCOMES_KEY, calls, chunked, record_days
 
 DEFAULT_HORIZON = Settings().horizon_days
 Counts = dict[str, tuple[int, int]]  # source key -> (right, scored)
@@ -89,10 +96,14 @@ def record_days_of(scored: Iterable[Scored], horizon_days: float) -> list[Record
 
 
 def learned_from_counts(settings: Settings, counts: Counts) -> Settings:
-    """As records.learned, from each source's (right, scored) counts."""
+    """As records.learned, from each source's (right, scored) counts, and the ledger's
+    outcomes, if among them, as (happened, resolved) under OUTCOMES_KEY: those first, as
+    the prior in use is what an unrated source's reliability starts from."""
+    if OUTCOMES_KEY in counts:
+        settings = replace(settings, outcomes=counts[OUTCOMES_KEY])
     reliabilities = dict(settings.reliabilities)
     for key, (right, scored) in counts.items():
-        if scored:
+        if scored and key != OUTCOMES_KEY:
             reliabilities[key] = track.posterior(
                 settings.reliability_for(key),
                 settings.reliability_prior_strength,
@@ -114,19 +125,48 @@ def reliability_from_counts(settings: Settings, counts: Counts, key: str) -> flo
 def learned_on(
     conn: Connection, day: date, settings: Settings, source_keys: Iterable[str] | None = None
 ) -> Settings:
-    """The settings with every scored source's reliability as its record stood on a day
-    (every source's, or only these)."""
+    """The settings with the ledger's outcomes and every scored source's reliability as
+    they stood on a day (every source's, or only these)."""
     if settings.horizon_days != DEFAULT_HORIZON:
         keys = None if source_keys is None else sorted(set(source_keys))
-        return learned_from_counts(settings, _rescored_on(conn, day, settings, keys))
+        counts = _rescored_on(conn, day, settings, keys)
+        counts[OUTCOMES_KEY] = outcomes_worked_out(conn, Moment(day), settings)
+        return learned_from_counts(settings, counts)
     counts: Counts = {}
     if source_keys is None:
         queries = _all_latest(conn.dialect.name, day)
     else:
-        queries = _latest(conn.dialect.name, dict.fromkeys(source_keys, day))
+        queries = _latest(conn.dialect.name, dict.fromkeys([OUTCOMES_KEY, *source_keys], day))
     for query in queries:
         counts.update({row[0]: (row[2], row[1]) for row in conn.execute(query)})
     return learned_from_counts(settings, counts)
+
+
+def with_outcomes(conn: Connection, moment: Moment, settings: Settings) -> Settings:
+    """The settings with the ledger's outcomes as of a moment (see `outcomes_on`)."""
+    return replace(settings, outcomes=outcomes_on(conn, moment, settings))
+
+
+def outcomes_on(conn: Connection, moment: Moment, settings: Settings) -> tuple[int, int]:
+    """The ledger's moves as they count toward its base rate as of a moment: (happened,
+    resolved). As the ledger stands now, with the default horizon, one indexed row."""
+    if moment.known_at is not None or settings.horizon_days != DEFAULT_HORIZON:
+        return outcomes_worked_out(conn, moment, settings)
+    for query in _latest(conn.dialect.name, {OUTCOMES_KEY: moment.as_of}):
+        for _key, resolved, happened in conn.execute(query):
+            return happened, resolved
+    return 0, 0
+
+
+def outcomes_worked_out(conn: Connection, moment: Moment, settings: Settings) -> tuple[int, int]:
+    """The ledger's outcomes as of a moment, worked out from every move's claims: what a
+    past recording time or another horizon needs, which the stored read model does not
+    keep. It reads the whole ledger, as a board at a past recording time does."""
+    names = names_at(conn, moment)
+    found = catalogue(conn, names)
+    evidence = evidence_by_move(conn, found, moment)
+    rival = rivals(conn, moment, found)
+    return track.outcomes_of(found.moves, evidence, rival, moment.as_of, settings)
 
 
 def _latest(dialect: str, days: Mapping[str, date]) -> Iterator[Any]:

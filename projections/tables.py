@@ -177,6 +177,24 @@ record_days = Table(
     Column("right", Integer, nullable=False),
 )
 
+# Each move's stretches of published days over which it counts toward the ledger's base
+# rate (the learned prior), and whether as happened: resolved, or run out of time (with the
+# default horizon). Their running sums are record_days' rows under OUTCOMES_KEY.
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("move_id", String(32), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("happened", Boolean, nullable=False),
+    Index("ix_outcomes_move_id", "move_id"),
+    Index("ix_outcomes_valid_from", "valid_from"),
+    Index("ix_outcomes_valid_to", "valid_to"),
+)
+# The record_days key of the ledger's outcomes: (resolved, happened) as (scored, right). No
+# source's key is empty: ledger.claims refuses a name whose key would be.
+OUTCOMES_KEY = ""
+
 # Each move as its claims leave it after the last one was published: on any later day only
 # decay, its sources' records and rivals confirmed since move its likelihood, so the board
 # weighs these rows instead of every claim of the ledger.

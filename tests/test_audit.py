@@ -50,6 +50,11 @@ def load(ledger, objs) -> int:
     return ledger.app.import_entries(entries, file="t.jsonl").added
 
 
+# By LATER two of INVENTED's four moves happened; Ann Player to Club B was ended by her move
+# to Club A, and Cy Player to Club D ran out of time. An unrated source starts from there.
+UNRATED = Settings(outcomes=(2, 4)).unrated_reliability
+
+
 @pytest.fixture
 def invented(ledger):
     load(ledger, INVENTED)
@@ -66,8 +71,10 @@ def test_an_always_right_source_has_every_number_of_its_record(invented):
     record = result["track_record"]
     assert (record["scored"], record["right"], record["wrong"]) == (3, 3, 0)
     assert record["hit_rate"] == 1.0
-    assert record["reliability"] == pytest.approx((0.35 * 10 + 3) / 13)  # = 0.5
-    assert record["brier"] == pytest.approx(0.25)  # each call forecast at 0.5, all right
+    assert record["prior_reliability"] == pytest.approx(UNRATED)
+    assert record["reliability"] == pytest.approx((UNRATED * 10 + 3) / 13)
+    # each call forecast at its reliability, all right
+    assert record["brier"] == pytest.approx((1 - record["reliability"]) ** 2)
     assert [c["type"] for c in result["claims"]] == ["denial", "report", "report"]
     assert [c["outcome"] for c in result["claims"]] == ["did not happen", "happened", "happened"]
     assert [c["source"] for c in result["relayed_by_others"]] == ["Echo"]
@@ -75,7 +82,7 @@ def test_an_always_right_source_has_every_number_of_its_record(invented):
 
 def test_an_always_wrong_source_has_every_number_of_its_record(invented):
     record = audit(invented, "Liar")["track_record"]
-    reliability = 3.5 / 13
+    reliability = UNRATED * 10 / 13
     assert (record["scored"], record["right"], record["wrong"]) == (3, 0, 3)
     assert record["reliability"] == pytest.approx(reliability)
     # its denials forecast the move at 1 - r, its report at r, and each turned out the other way
@@ -88,7 +95,7 @@ def test_a_relaying_outlet_is_scored_to_its_origin_and_keeps_its_own_relay_recor
     record = result["track_record"]
     assert record["scored"] == 0
     assert (record["relayed_scored"], record["relayed_right"], record["relayed_wrong"]) == (1, 1, 0)
-    assert record["reliability"] == pytest.approx(0.35)  # known for nothing: keeps the default
+    assert record["reliability"] == pytest.approx(UNRATED)  # known for nothing: unrated
     assert [c["cites"] for c in result["claims"]] == ["Oracle", "Liar"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,10 +20,17 @@ from rumour_ledger.projections.aliases import names_in_force
 from rumour_ledger.projections.audit import league
 from rumour_ledger.projections.board import Moment, board, explain_rumour, timeline
 from rumour_ledger.projections.calibration import forecasts
-from rumour_ledger.projections.calls import call_rows, episodes, stored_call_rows
+from rumour_ledger.projections.calls import (
+    Episode,
+    Span,
+    call_rows,
+    episodes,
+    outcome_spans,
+    stored_call_rows,
+)
 from rumour_ledger.projections.evidence import Catalogue, evidence_by_move, rivals
 from rumour_ledger.projections.likelihood import Settings
-from rumour_ledger.projections.records import outcome
+from rumour_ledger.projections.records import Outcome, counted_outcome, first_said, outcome
 from rumour_ledger.projections.reliability import (
     learned_from_counts,
     learned_on,
@@ -175,13 +183,14 @@ def test_a_timeline_weighs_a_source_by_its_record_from_its_first_claim_on(open_f
 
 
 def stored_calls(ledger) -> list[list[tuple]]:
-    """The per-move read models as stored: calls, each source's record days, standings."""
-    from rumour_ledger.projections.tables import record_days, standings
+    """The per-move read models as stored: calls, each source's record days (and the
+    ledger's outcomes among them), standings, outcome spans."""
+    from rumour_ledger.projections.tables import outcomes, record_days, standings
 
     with ledger.engine.connect() as conn:
         return [
             sorted(tuple(r) for r in conn.execute(select(table)))
-            for table in (calls, record_days, standings)
+            for table in (calls, record_days, standings, outcomes)
         ]
 
 
@@ -252,13 +261,13 @@ def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(le
     load(ledger, [json.dumps(o) for o in lines])
 
     def learned(day: str, horizon: float = 365) -> dict[str, float]:
-        wanted = Settings(horizon_days=horizon)
+        wanted = Settings(horizon_days=horizon, prior_strength=math.inf)  # records alone
         with ledger.reading() as conn:
             found = learned_on(conn, date.fromisoformat(day), wanted, ["bild", "marca"])
         return {k: round(v, 4) for k, v in found.reliabilities.items()}
 
     def swept(day: str, horizon: float = 365) -> dict[str, float]:
-        wanted = Settings(horizon_days=horizon)
+        wanted = Settings(horizon_days=horizon, prior_strength=math.inf)  # records alone
         with ledger.reading() as conn:
             records = records_through_time(
                 conn, dict.fromkeys(["bild", "marca"], date.min), date.max, wanted
@@ -268,7 +277,7 @@ def test_a_record_counts_the_calls_that_held_on_the_day_asked_and_the_horizon(le
         return {k: round(v, 4) for k, v in found.reliabilities.items()}
 
     def tabled(day: str, horizon: float = 365) -> dict[str, float]:
-        wanted = Settings(horizon_days=horizon)
+        wanted = Settings(horizon_days=horizon, prior_strength=math.inf)  # records alone
         with ledger.reading() as conn:
             table = league(conn, Moment(date.fromisoformat(day)), wanted)
         return {r["source"].lower(): round(r["reliability"], 4) for r in table if r["learned"]}
@@ -356,18 +365,57 @@ def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
 
 
 @LAWS
+@given(
+    ledger_lines(max_size=12) | resolving_lines(max_size=14),
+    st.sampled_from([365.0, 30.0, 90.5]),
+)
+def test_outcome_spans_hold_exactly_how_each_move_counts_toward_the_base_rate_each_day(
+    open_fresh, lines, horizon
+):
+    found, evidence, rival = worked_out(open_fresh, lines)
+    for move in found.moves.values():
+        claims = evidence.get(move.key, [])
+        spans = outcome_spans(first_said(claims), episodes(move, claims, rival), horizon)
+        for offset in range(0, 800, 3):
+            day = START + timedelta(days=offset)
+            then = [c for c in claims if c.published <= day]
+            said = first_said(then)
+            result = outcome(move, then, rival, day) if then else None
+            expected = counted_outcome(result, said, day, horizon)
+            holding = [
+                s.happened
+                for s in spans
+                if s.valid_from <= day and (s.valid_to is None or day < s.valid_to)
+            ]
+            assert holding == ([] if expected is None else [expected]), (move.key, day)
+
+
+def test_a_move_that_runs_out_of_time_counts_as_not_happened_until_a_late_confirmation():
+    said = date(2024, 1, 1)
+    late = Episode(date(2025, 2, 1), None, Outcome(True, date(2025, 2, 1), "confirmed"))
+    assert outcome_spans(said, [], 365) == [Span(date(2025, 1, 1), None, False)]
+    assert outcome_spans(said, [late], 365) == [
+        Span(date(2025, 1, 1), date(2025, 2, 1), False),
+        Span(date(2025, 2, 1), None, True),
+    ]
+    assert outcome_spans(None, [late], 365) == []  # a bare confirmation is no rumour
+    assert counted_outcome(None, said, date(2024, 12, 31), 365) is None  # 365 days: in time
+    assert counted_outcome(None, said, date(2025, 1, 1), 365) is False
+
+
+@LAWS
 @given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
 def test_working_everything_out_a_subject_or_two_at_a_time_in_workers_changes_nothing(
     open_fresh, monkeypatch, lines
 ):
     from rumour_ledger.projections import calls as calls_model
-    from rumour_ledger.projections.tables import record_days, standings
+    from rumour_ledger.projections.tables import outcomes, record_days, standings
 
     def stored(ledger) -> list:
         with ledger.engine.connect() as conn:
             return [
                 sorted(tuple(r) for r in conn.execute(select(t)))
-                for t in (calls, standings, record_days)
+                for t in (calls, standings, record_days, outcomes)
             ]
 
     with open_fresh() as ledger:

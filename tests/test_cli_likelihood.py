@@ -134,7 +134,10 @@ def test_a_config_file_tunes_the_model(rumour, tmp_path):
     data = json.loads(
         rumour("why", REAL, "--as-of", "2024-12-31", "--config", str(config), "--json").stdout
     )
-    assert data["prior"] == 0.5
+    # Two of the demo's moves are resolved by then, neither happened: the prior moves
+    # from the configured one as if that were 20 moves more.
+    assert data["prior"] == pytest.approx(10 / 22)
+    assert data["prior_from"] == {"configured": 0.5, "strength": 20.0, "resolved": 2, "happened": 0}
     sport = next(c for c in data["contributions"] if c["origin"] == "Sport")
     assert sport["reliability"] == 0.9
     config.write_text("[likelihood]\nprior = 2\n")
