@@ -388,15 +388,18 @@ def scored(forecasts: dict[str, list[float]], outcomes: list[int]) -> dict[str, 
 
 
 def fresh_protocol(rows: list[dict[str, Any]], settings: Settings) -> dict[str, Any]:
-    """A fresh ledger, no outcome in it: every claim as of its last article."""
+    """A fresh ledger, no outcome in it: every claim as of its last article, with what the
+    ledger knows just after the data's last article (not today: by today every move of
+    the data has run out of time)."""
     lines, truth = to_interchange(rows)
-    weighing = weighed_ledger(lines, date.today(), settings)
+    last = max(day for _, day in moves_of(rows).values())
+    weighing = weighed_ledger(lines, date.fromisoformat(day_after(day_after(last))), settings)
     moves = by_label(weighing)
     labels = sorted(truth)
     forecasts: dict[str, list[float]] = defaultdict(list)
     for label in labels:
         for name, value in claim_forecasts(
-            weighing, label, moves.get(label), settings.prior
+            weighing, label, moves.get(label), weighing.settings.base_rate
         ).items():
             forecasts[name].append(value)
     return {"claims": len(labels), "pooled": scored(forecasts, [truth[c] for c in labels])}
@@ -426,7 +429,7 @@ def learned_protocol(
         fold: dict[str, list[float]] = defaultdict(list)
         for label in test:
             for name, value in claim_forecasts(
-                weighing, label, moves.get(label), settings.prior
+                weighing, label, moves.get(label), weighing.settings.base_rate
             ).items():
                 fold[name].append(value)
         ys = [truth[c] for c in test]

@@ -121,9 +121,7 @@ def weigh(
         read = Weighing(moment, found, evidence, rival, {}, settings)
     if origins_of is None:
         # Every move is read already: the ledger's outcomes come from what was read.
-        happened = track.outcomes_of(
-            read.found.moves, read.evidence, read.rivals, moment.as_of, settings
-        )
+        happened = track.outcomes_of(read.found.moves, read.evidence, read.rivals, moment.as_of)
         settings = replace(settings, outcomes=happened)
     else:
         settings = reliability.with_outcomes(conn, moment, settings)
@@ -686,25 +684,20 @@ def _records_through_time(
 ) -> reliability.RecordsThroughTime:
     """The origins' records and the ledger's outcomes day by day: from the calls model as
     the ledger stands now, or worked out from the evidence read for a past recording time
-    (the outcomes, from the whole ledger's; so too for another horizon)."""
+    (the outcomes from the whole ledger's)."""
     settings = weighing.settings
-    horizon = settings.horizon_days
-    if weighing.moment.known_at is None and horizon == reliability.DEFAULT_HORIZON:
-        return reliability.records_through_time(
-            conn, {**needed, OUTCOMES_KEY: start}, end, settings
-        )
     if weighing.moment.known_at is None:
-        scored = reliability.scored_calls(conn, needed, end)
-    else:
-        moves = weighing.found.moves.values()
-        every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
-        scored = [c for c in every if c.source_key in needed]
+        wanted = {**needed, OUTCOMES_KEY: start}
+        return reliability.records_through_time(conn, wanted, end, settings)
+    moves = weighing.found.moves.values()
+    every = calls_model.scored_on_the_fly(moves, weighing.evidence, weighing.rivals)
+    scored = [c for c in every if c.source_key in needed]
     ledger = weigh_every_move(conn, weighing.moment, settings)
     outcome_days = calls_model.outcome_days_on_the_fly(
-        ledger.found.moves.values(), ledger.evidence, ledger.rivals, horizon
+        ledger.found.moves.values(), ledger.evidence, ledger.rivals
     )
     return reliability.RecordsThroughTime.of(
-        [*reliability.record_days_of(scored, horizon), *outcome_days]
+        [*reliability.record_days_of(scored, settings.horizon_days), *outcome_days]
     )
 
 

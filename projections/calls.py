@@ -18,10 +18,9 @@ how every move is grouped, so one means working everything out again.
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -169,36 +168,17 @@ class Span(NamedTuple):
     happened: bool
 
 
-def outcome_spans(said: date | None, found: Sequence[Episode], horizon_days: float) -> list[Span]:
-    """The spans over which a move first spoken of on a day counts, from its episodes: each
-    episode from that day on, and, in the stretches no episode covers, the days after the
-    horizon has run out (as not happened)."""
+def outcome_spans(said: date | None, found: Sequence[Episode]) -> list[Span]:
+    """The spans over which a move first spoken of on a day counts, from its episodes:
+    each of them from that day on."""
     if said is None:
         return []
-    expires = _expiry(said, horizon_days)
-    spans: list[Span] = []
-    held = said  # the first day not yet accounted for
-    for episode in found:
-        if episode.valid_to is not None and episode.valid_to <= said:
-            continue
-        start = max(episode.valid_from, said)
-        if held < start and expires is not None and max(held, expires) < start:
-            spans.append(Span(max(held, expires), start, False))
-        spans.append(Span(start, episode.valid_to, episode.outcome.happened))
-        if episode.valid_to is None:
-            return _joined(spans)
-        held = episode.valid_to
-    if expires is not None:
-        spans.append(Span(max(held, expires), None, False))
+    spans = [
+        Span(max(episode.valid_from, said), episode.valid_to, episode.outcome.happened)
+        for episode in found
+        if episode.valid_to is None or said < episode.valid_to
+    ]
     return _joined(spans)
-
-
-def _expiry(said: date, horizon_days: float) -> date | None:
-    """The first day a move first spoken of on `said` has run out of time, if any."""
-    days = math.floor(horizon_days) + 1
-    if said.toordinal() + days > date.max.toordinal():
-        return None
-    return said + timedelta(days=days)
 
 
 def _joined(spans: list[Span]) -> list[Span]:
@@ -345,8 +325,8 @@ class Worked(NamedTuple):
 def stored_outcome_rows(
     found: Rumoured, evidence: Sequence[Evidence], found_episodes: Sequence[Episode]
 ) -> list[tuple[Any, ...]]:
-    """A move's outcome spans with the default horizon, as the database stores them."""
-    spans = outcome_spans(track.first_said(evidence), found_episodes, DEFAULT_HORIZON)
+    """A move's outcome spans, as the database stores them."""
+    spans = outcome_spans(track.first_said(evidence), found_episodes)
     return [
         (
             found.ref.id,
@@ -729,21 +709,19 @@ def scored_on_the_fly(
 
 
 def outcome_days_on_the_fly(
-    moves: Iterable[Rumoured],
-    evidence: dict[Any, list[Evidence]],
-    rival: Rivals,
-    horizon_days: float,
+    moves: Iterable[Rumoured], evidence: dict[Any, list[Evidence]], rival: Rivals
 ) -> list[RecordDay]:
     """The ledger's outcomes on every day they changed, as the model would store them (as
     record days under OUTCOMES_KEY, resolved and happened as scored and right), worked out
-    from evidence read for one question: at a past recording time, or another horizon."""
+    from evidence read for one question (when the ledger is asked as it stood at a past
+    recording time)."""
     changes: dict[date, list[int]] = {}
     for move in moves:
         said = evidence.get(move.key)
         if not said:
             continue
         found = episodes(move, said, rival)
-        for span in outcome_spans(track.first_said(said), found, horizon_days):
+        for span in outcome_spans(track.first_said(said), found):
             start = changes.setdefault(span.valid_from, [0, 0])
             start[0] += 1
             start[1] += span.happened

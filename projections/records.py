@@ -145,23 +145,17 @@ def first_said(evidence: Iterable[Evidence]) -> date | None:
     return min((e.published for e in evidence if e.kind in STANCES), default=None)
 
 
-def counted_outcome(
-    result: Outcome | None, said: date | None, as_of: date, horizon_days: float
-) -> bool | None:
+def counted_outcome(result: Outcome | None, said: date | None, as_of: date) -> bool | None:
     """Whether a move counts toward the ledger's base rate as of a day, and how: True if
-    it happened, False if not, None while it is open. Only a move spoken of by then
-    counts (a bare confirmation is no rumour). It is resolved as records are (`outcome`),
-    and a move still unconfirmed more than the horizon after it was first spoken of has
-    run out of time: not happened, until a late confirmation says otherwise (without this,
-    only the moves that happened or were ended by a rival would count, and a ledger where
-    most rumours just fade would learn that most rumours come true)."""
-    if said is None or said > as_of:
+    it happened, False if not, None while it is open. It counts once it is resolved as
+    records are (`outcome`: confirmed, or ended by a rival or a collapse), and only if it
+    was spoken of by then (a bare confirmation is no rumour): the prior learns from the
+    moves track records learn from. A move nobody resolved does not count, however old:
+    a ledger that records no outcomes cannot tell a rumour that faded from a move that
+    happened unrecorded (docs/likelihood.md has the measurement)."""
+    if said is None or said > as_of or result is None:
         return None
-    if result is not None:
-        return result.happened
-    if (as_of - said).days > horizon_days:
-        return False
-    return None
+    return result.happened
 
 
 def outcomes_of(
@@ -169,7 +163,6 @@ def outcomes_of(
     evidence: Mapping[MoveKey, list[Evidence]],
     rivals: Rivals,
     as_of: date,
-    settings: Settings,
 ) -> tuple[int, int]:
     """The ledger's moves as they count toward its base rate as of a day: (happened,
     resolved). The reference the stored read model is pinned to."""
@@ -180,7 +173,7 @@ def outcomes_of(
         if said is None:
             continue
         result = outcome(found, claims, rivals, as_of)
-        counted = counted_outcome(result, said, as_of, settings.horizon_days)
+        counted = counted_outcome(result, said, as_of)
         if counted is not None:
             resolved += 1
             happened += counted

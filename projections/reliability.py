@@ -130,7 +130,7 @@ def learned_on(
     if settings.horizon_days != DEFAULT_HORIZON:
         keys = None if source_keys is None else sorted(set(source_keys))
         counts = _rescored_on(conn, day, settings, keys)
-        counts[OUTCOMES_KEY] = outcomes_worked_out(conn, Moment(day), settings)
+        counts[OUTCOMES_KEY] = outcomes_on(conn, Moment(day))
         return learned_from_counts(settings, counts)
     counts: Counts = {}
     if source_keys is None:
@@ -144,29 +144,29 @@ def learned_on(
 
 def with_outcomes(conn: Connection, moment: Moment, settings: Settings) -> Settings:
     """The settings with the ledger's outcomes as of a moment (see `outcomes_on`)."""
-    return replace(settings, outcomes=outcomes_on(conn, moment, settings))
+    return replace(settings, outcomes=outcomes_on(conn, moment))
 
 
-def outcomes_on(conn: Connection, moment: Moment, settings: Settings) -> tuple[int, int]:
+def outcomes_on(conn: Connection, moment: Moment) -> tuple[int, int]:
     """The ledger's moves as they count toward its base rate as of a moment: (happened,
-    resolved). As the ledger stands now, with the default horizon, one indexed row."""
-    if moment.known_at is not None or settings.horizon_days != DEFAULT_HORIZON:
-        return outcomes_worked_out(conn, moment, settings)
+    resolved). As the ledger stands now, one indexed row."""
+    if moment.known_at is not None:
+        return outcomes_worked_out(conn, moment)
     for query in _latest(conn.dialect.name, {OUTCOMES_KEY: moment.as_of}):
         for _key, resolved, happened in conn.execute(query):
             return happened, resolved
     return 0, 0
 
 
-def outcomes_worked_out(conn: Connection, moment: Moment, settings: Settings) -> tuple[int, int]:
+def outcomes_worked_out(conn: Connection, moment: Moment) -> tuple[int, int]:
     """The ledger's outcomes as of a moment, worked out from every move's claims: what a
-    past recording time or another horizon needs, which the stored read model does not
-    keep. It reads the whole ledger, as a board at a past recording time does."""
+    past recording time needs, which the stored read model does not keep. It reads the
+    whole ledger, as a board at a past recording time does."""
     names = names_at(conn, moment)
     found = catalogue(conn, names)
     evidence = evidence_by_move(conn, found, moment)
     rival = rivals(conn, moment, found)
-    return track.outcomes_of(found.moves, evidence, rival, moment.as_of, settings)
+    return track.outcomes_of(found.moves, evidence, rival, moment.as_of)
 
 
 def _latest(dialect: str, days: Mapping[str, date]) -> Iterator[Any]:
@@ -402,8 +402,12 @@ def records_through_time(
     is needed (by source key) up to another."""
     if settings.horizon_days == DEFAULT_HORIZON:
         return RecordsThroughTime(stored_days(conn, needed, until))
-    scored = scored_calls(conn, needed, until)
-    return RecordsThroughTime.of(record_days_of(scored, settings.horizon_days))
+    # The ledger's outcomes do not depend on the horizon: those are stored whatever it is.
+    outcomes = {key: day for key, day in needed.items() if key == OUTCOMES_KEY}
+    changes = stored_days(conn, outcomes, until) if outcomes else {}
+    for found in record_days_of(scored_calls(conn, needed, until), settings.horizon_days):
+        changes.setdefault(found.day, {})[found.source_key] = (found.right, found.scored)
+    return RecordsThroughTime(changes)
 
 
 # A stored call's being right, in SQL (as `Scored.right` says it), with the horizon and the

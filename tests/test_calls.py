@@ -365,23 +365,19 @@ def test_episodes_hold_exactly_the_outcome_of_each_day(open_fresh, lines):
 
 
 @LAWS
-@given(
-    ledger_lines(max_size=12) | resolving_lines(max_size=14),
-    st.sampled_from([365.0, 30.0, 90.5]),
-)
+@given(ledger_lines(max_size=12) | resolving_lines(max_size=14))
 def test_outcome_spans_hold_exactly_how_each_move_counts_toward_the_base_rate_each_day(
-    open_fresh, lines, horizon
+    open_fresh, lines
 ):
     found, evidence, rival = worked_out(open_fresh, lines)
     for move in found.moves.values():
         claims = evidence.get(move.key, [])
-        spans = outcome_spans(first_said(claims), episodes(move, claims, rival), horizon)
+        spans = outcome_spans(first_said(claims), episodes(move, claims, rival))
         for offset in range(0, 800, 3):
             day = START + timedelta(days=offset)
             then = [c for c in claims if c.published <= day]
-            said = first_said(then)
             result = outcome(move, then, rival, day) if then else None
-            expected = counted_outcome(result, said, day, horizon)
+            expected = counted_outcome(result, first_said(then), day)
             holding = [
                 s.happened
                 for s in spans
@@ -390,17 +386,18 @@ def test_outcome_spans_hold_exactly_how_each_move_counts_toward_the_base_rate_ea
             assert holding == ([] if expected is None else [expected]), (move.key, day)
 
 
-def test_a_move_that_runs_out_of_time_counts_as_not_happened_until_a_late_confirmation():
+def test_a_move_counts_toward_the_base_rate_once_resolved_and_only_once_spoken_of():
     said = date(2024, 1, 1)
+    rival = Episode(date(2023, 6, 1), date(2024, 3, 1), Outcome(False, date(2023, 6, 1), "ended"))
     late = Episode(date(2025, 2, 1), None, Outcome(True, date(2025, 2, 1), "confirmed"))
-    assert outcome_spans(said, [], 365) == [Span(date(2025, 1, 1), None, False)]
-    assert outcome_spans(said, [late], 365) == [
-        Span(date(2025, 1, 1), date(2025, 2, 1), False),
+    # Ended by a rival before anyone spoke of it: it counts from its first report on.
+    assert outcome_spans(said, [rival, late]) == [
+        Span(said, date(2024, 3, 1), False),
         Span(date(2025, 2, 1), None, True),
     ]
-    assert outcome_spans(None, [late], 365) == []  # a bare confirmation is no rumour
-    assert counted_outcome(None, said, date(2024, 12, 31), 365) is None  # 365 days: in time
-    assert counted_outcome(None, said, date(2025, 1, 1), 365) is False
+    assert outcome_spans(None, [late]) == []  # a bare confirmation is no rumour
+    # However old, a move nobody resolved does not count.
+    assert counted_outcome(None, said, date(2030, 1, 1)) is None
 
 
 @LAWS

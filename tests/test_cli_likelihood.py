@@ -128,16 +128,35 @@ def test_rebuild_gives_the_same_board(rumour):
     assert rumour("board", "--as-of", "2024-12-31", "--json").stdout == before
 
 
+def test_the_prior_is_learned_from_the_moves_resolved_by_the_day_asked(rumour):
+    def why(day: str) -> dict:
+        return json.loads(rumour("why", REAL, "--as-of", day, "--json").stdout)
+
+    assert why("2024-12-31")["prior_from"]["resolved"] == 0
+    # By the end of 2025 Ancelotti has left for Brazil and Real Madrid have confirmed
+    # Alonso, which ends his move to Bayern Munich: three of four resolved moves happened,
+    # against the configured 25% counted as 20 moves.
+    later = why("2025-12-31")
+    assert later["prior_from"] == {
+        "configured": 0.25,
+        "strength": 20.0,
+        "resolved": 4,
+        "happened": 3,
+    }
+    assert later["prior"] == pytest.approx((0.25 * 20 + 3) / 24)
+    text = rumour("why", REAL, "--as-of", "2025-12-31").stdout
+    assert "prior: 3 of the ledger's 4 resolved moves happened" in text
+
+
 def test_a_config_file_tunes_the_model(rumour, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[likelihood]\nprior = 0.5\n\n[reliability]\n"sport" = 0.9\n')
     data = json.loads(
         rumour("why", REAL, "--as-of", "2024-12-31", "--config", str(config), "--json").stdout
     )
-    # Two of the demo's moves are resolved by then, neither happened: the prior moves
-    # from the configured one as if that were 20 moves more.
-    assert data["prior"] == pytest.approx(10 / 22)
-    assert data["prior_from"] == {"configured": 0.5, "strength": 20.0, "resolved": 2, "happened": 0}
+    # None of the demo's moves is resolved by then: the prior is the configured one.
+    assert data["prior"] == 0.5
+    assert data["prior_from"] == {"configured": 0.5, "strength": 20.0, "resolved": 0, "happened": 0}
     sport = next(c for c in data["contributions"] if c["origin"] == "Sport")
     assert sport["reliability"] == 0.9
     config.write_text("[likelihood]\nprior = 2\n")
