@@ -178,8 +178,8 @@ record_days = Table(
 )
 
 # Each move's stretches of published days over which it counts toward the ledger's base
-# rate (the learned prior), and whether as happened: resolved, or run out of time (with the
-# default horizon). Their running sums are record_days' rows under OUTCOMES_KEY.
+# rate (the learned prior): resolved, and whether it happened. Their running sums are
+# record_days' rows under OUTCOMES_KEY.
 outcomes = Table(
     "outcomes",
     metadata,

@@ -146,4 +146,5 @@ def rumour_on_demo(location: str) -> Callable[..., object]:
 
     imported = run("import", str(EXAMPLES / "alonso-2024.jsonl"))
     assert imported.exit_code == 0, imported.output
+    run.location = location  # type: ignore[attr-defined]
     return run

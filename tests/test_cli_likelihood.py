@@ -241,3 +241,25 @@ def test_why_json_gives_claim_ids_as_show_json_gives_them(rumour):
         )
     ]
     assert ids and set(ids) <= shown
+
+
+def test_a_ledger_made_before_the_learned_prior_learns_it_when_next_opened(rumour_on_demo):
+    from sqlalchemy import delete, select
+
+    from rumour_ledger.projections.bootstrap import open_ledger
+    from rumour_ledger.projections.tables import OUTCOMES_KEY, outcomes, record_days
+
+    def prior_from() -> dict:
+        answer = rumour_on_demo("why", REAL, "--as-of", "2025-12-31", "--json")
+        return json.loads(answer.stdout)["prior_from"]
+
+    learned = prior_from()
+    assert learned["resolved"] == 4
+    location = rumour_on_demo.location
+    with open_ledger(location) as ledger, ledger.engine.begin() as conn:
+        # As an older version left it: no outcomes table, no outcome rows among the records.
+        conn.execute(delete(record_days).where(record_days.c.source_key == OUTCOMES_KEY))
+        outcomes.drop(conn)
+    assert prior_from() == learned
+    with open_ledger(location) as ledger, ledger.engine.connect() as conn:
+        assert conn.execute(select(outcomes)).first() is not None
