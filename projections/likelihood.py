@@ -136,7 +136,7 @@ class Settings:
     concurring_discount: float = 0.5
     # How many resolved moves' worth of belief the configured prior carries against the
     # ledger's own outcomes (see `base_rate`); inf keeps the prior as configured.
-    prior_strength: float = 20.0
+    prior_strength: float = 100.0
     # The ledger's resolved moves as of the day asked, (happened, resolved): learned from
     # the read models, never configured.
     outcomes: tuple[int, int] = (0, 0)

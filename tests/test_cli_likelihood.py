@@ -135,15 +135,15 @@ def test_the_prior_is_learned_from_the_moves_resolved_by_the_day_asked(rumour):
     assert why("2024-12-31")["prior_from"]["resolved"] == 0
     # By the end of 2025 Ancelotti has left for Brazil and Real Madrid have confirmed
     # Alonso, which ends his move to Bayern Munich: three of four resolved moves happened,
-    # against the configured 25% counted as 20 moves.
+    # against the configured 25% counted as 100 moves.
     later = why("2025-12-31")
     assert later["prior_from"] == {
         "configured": 0.25,
-        "strength": 20.0,
+        "strength": 100.0,
         "resolved": 4,
         "happened": 3,
     }
-    assert later["prior"] == pytest.approx((0.25 * 20 + 3) / 24)
+    assert later["prior"] == pytest.approx((0.25 * 100 + 3) / 104)
     text = rumour("why", REAL, "--as-of", "2025-12-31").stdout
     assert "prior: 3 of the ledger's 4 resolved moves happened" in text
 
@@ -156,7 +156,7 @@ def test_a_config_file_tunes_the_model(rumour, tmp_path):
     )
     # None of the demo's moves is resolved by then: the prior is the configured one.
     assert data["prior"] == 0.5
-    assert data["prior_from"] == {"configured": 0.5, "strength": 20.0, "resolved": 0, "happened": 0}
+    assert data["prior_from"] == {"configured": 0.5, "strength": 100.0, "resolved": 0, "happened": 0}
     sport = next(c for c in data["contributions"] if c["origin"] == "Sport")
     assert sport["reliability"] == 0.9
     config.write_text("[likelihood]\nprior = 2\n")
