@@ -31,8 +31,8 @@ def _plain(value: object) -> object:
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
-    if isinstance(value, Contribution):
-        return value.to_dict()  # with its discount in words
+    if isinstance(value, (Contribution, PriorFrom)):
+        return value.to_dict()  # with its words
     if is_dataclass(value):
         return _fields_of(value)
     return value
@@ -328,7 +328,7 @@ class PriorFrom:
     def to_dict(self) -> dict[str, object]:
         # JSON has no infinity: a prior kept as configured has no strength to show.
         strength = self.strength if math.isfinite(self.strength) else None
-        return {**_fields_of(self), "strength": strength}
+        return {**_fields_of(self), "strength": strength, "note": self.describe()}
 
     def describe(self) -> str:
         """In words: how much the ledger's own outcomes moved the configured prior."""
