@@ -181,7 +181,18 @@ def outcomes_of(
 
 
 def is_right(kind: str, published: date, result: Outcome, horizon_days: float) -> bool:
-    in_time = result.happened and (result.resolved_on - published).days <= horizon_days
+    """Whether a call made on a day was right, given how its move turned out."""
+    return call_was_right(
+        kind, result.happened, (result.resolved_on - published).days, horizon_days
+    )
+
+
+def call_was_right(kind: str, happened: bool, lead_days: int, horizon_days: float) -> bool:
+    """The one rule of a call's being right: a report is right if its move happened within
+    the horizon of it (lead_days: from the call to the resolution), a denial otherwise.
+    The calls model's SQL (reliability.RIGHT) says the same, pinned by the tests that
+    compare records read from it with records worked out from the claims."""
+    in_time = happened and lead_days <= horizon_days
     return in_time if kind == REPORT else not in_time
 
 

@@ -45,8 +45,7 @@ class Scored:
     valid_to: date | None
 
     def right(self, horizon_days: float) -> bool:
-        in_time = self.happened and self.lead_days <= horizon_days
-        return in_time if self.kind == REPORT else not in_time
+        return track.call_was_right(self.kind, self.happened, self.lead_days, horizon_days)
 
 
 class RecordDay(NamedTuple):
@@ -410,9 +409,9 @@ def records_through_time(
     return RecordsThroughTime(changes)
 
 
-# A stored call's being right, in SQL (as `Scored.right` says it), with the horizon and the
-# report kind as parameters: in time if it happened within the horizon of the claim; a
-# report is right in time, a denial otherwise.
+# A stored call's being right, in SQL (as `records.call_was_right` says it), with the
+# horizon and the report kind as parameters: in time if it happened within the horizon of
+# the claim; a report is right in time, a denial otherwise.
 RIGHT = """CASE WHEN happened AND lead_days <= :horizon
     THEN CASE WHEN kind = :report THEN 1 ELSE 0 END
     ELSE CASE WHEN kind = :report THEN 0 ELSE 1 END END"""
